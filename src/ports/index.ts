@@ -1,0 +1,5 @@
+export type { Broker } from './broker.js';
+export type { BarsRequest, MarketData, ScreenerRequest } from './market-data.js';
+export type { Calendar, Clock } from './clock.js';
+export type { Brain, RegimeResult } from './brain.js';
+export type * from './journal.js';
