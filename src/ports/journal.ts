@@ -77,6 +77,8 @@ export interface CycleFinish {
   readonly regime: unknown;
   readonly watchlist: unknown;
   readonly summary: unknown;
+  /** Wall-clock durations, kept apart so replays compare equal on everything else. */
+  readonly timing: unknown;
 }
 
 /**

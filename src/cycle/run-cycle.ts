@@ -1,0 +1,228 @@
+import type { Account, Order, Position } from '../domain/broker.js';
+import type { BrainResult, RegimeVerdict } from '../domain/decision.js';
+import { holdDecision } from '../domain/decision.js';
+import type { Bar, LatestQuote } from '../domain/market.js';
+import type { Snapshot } from '../domain/snapshot.js';
+import type { ExecuteBlock } from '../ports/journal.js';
+import { buildRegimeInputs, REGIME_BENCHMARKS } from '../core/regime.js';
+import { validateDecision } from '../core/risk/validate.js';
+import { buildSnapshot } from '../core/snapshot.js';
+import { nyDate } from '../core/time/ny.js';
+import { sessionAt } from '../core/time/sessions.js';
+import { resolveWatchlist, type WatchlistEntry } from '../core/watchlist.js';
+import { executeDecision } from './execute.js';
+import { cycleIdFor, tradeIdFor } from './ids.js';
+import { summarize, type SymbolOutcome } from './summary.js';
+import type { CycleDeps, CycleSummary, StageTiming } from './types.js';
+
+const DAY = 86_400_000;
+const errText = (e: unknown) => (e instanceof Error ? e.message : String(e)).slice(0, 500);
+
+export interface CycleOptions {
+  /** Run even when the market is closed (operator's --force). */
+  readonly force?: boolean;
+  readonly cycleId?: string;
+}
+
+interface CycleContext {
+  readonly cycleId: string;
+  readonly asOf: number;
+  readonly account: Account;
+  readonly positions: ReadonlyMap<string, Position>;
+  readonly openOrders: readonly Order[];
+  readonly bars: ReadonlyMap<string, readonly Bar[]>;
+  readonly latest: ReadonlyMap<string, LatestQuote>;
+  readonly regime: RegimeVerdict;
+  /** Mutable on purpose: BUYs approved so far, reserved synchronously at validation. */
+  buysApproved: number;
+}
+
+function fallbackRegime(asOf: number, reason: string): RegimeVerdict {
+  return { direction: 'neutral', conviction: 0, bearish_tickers: [], rationale: `regime unavailable: ${reason}`, source: 'fallback', cached: false, as_of: new Date(asOf).toISOString() };
+}
+
+/**
+ * One decision cycle over the watchlist: regime, then per symbol snapshot -> decide ->
+ * validate -> journal(intent) -> execute -> journal(result), with bounded concurrency.
+ * A failure in one symbol marks the cycle failed and the others go on. The cycle never
+ * knows whether it runs live, on paper, in the simulator or in a backtest.
+ */
+export async function runCycle(deps: CycleDeps, asOf: number, opts: CycleOptions = {}): Promise<CycleSummary> {
+  const wall = deps.wallClock;
+  const t0 = wall.now();
+  const cycleId = opts.cycleId ?? cycleIdFor(asOf);
+  const timings: StageTiming[] = [];
+  const timed = async <T>(stage: string, fn: () => Promise<T> | T, symbol?: string): Promise<T> => {
+    const s = wall.now();
+    try {
+      return await fn();
+    } finally {
+      timings.push({ stage, ms: wall.now() - s, ...(symbol ? { symbol } : {}) });
+    }
+  };
+
+  const date = nyDate(asOf);
+  const session = sessionAt(await deps.calendar.sessions(date, date), asOf);
+  if (!session && !opts.force) {
+    const s = summarize({ cycleId, asOf, deps, status: 'skipped', reason: 'market closed', outcomes: [], timings, regime: null, durationMs: wall.now() - t0 });
+    deps.log.info('cycle skipped', { cycle_id: cycleId, as_of: s.as_of, reason: 'market closed' });
+    return s;
+  }
+
+  deps.journal.beginCycle({ id: cycleId, mode: deps.mode, brain: deps.brain.name, asOf });
+  let ctx: CycleContext;
+  let watchlist: WatchlistEntry[];
+  try {
+    const [account, positions, openOrders] = await timed('broker_state', () =>
+      Promise.all([deps.broker.getAccount(), deps.broker.getPositions(), deps.broker.getOpenOrders()]),
+    );
+    watchlist = resolveWatchlist(deps.settings.watchlist, positions.map((p) => p.symbol));
+    const symbols = [...new Set([...watchlist.map((w) => w.symbol), ...REGIME_BENCHMARKS])];
+    const [bars, latest] = await timed('market_data', () =>
+      Promise.all([
+        deps.market.getBars({ symbols, timeframe: '1Day', start: asOf - deps.settings.lookbackDays * DAY, end: asOf }),
+        deps.market.getLatest(symbols),
+      ]),
+    );
+    const regime = await timed('regime', async () => {
+      const inputs = buildRegimeInputs(asOf, bars, latest, watchlist.map((w) => w.symbol));
+      try {
+        return (await deps.brain.regime(inputs)).verdict;
+      } catch (e) {
+        deps.log.warn('regime failed; neutral fallback', { cycle_id: cycleId, error: errText(e) });
+        return fallbackRegime(asOf, errText(e));
+      }
+    });
+    ctx = { cycleId, asOf, account, positions: new Map(positions.map((p) => [p.symbol, p])), openOrders, bars, latest, regime, buysApproved: 0 };
+  } catch (e) {
+    const s = summarize({ cycleId, asOf, deps, status: 'failed', reason: `setup failed: ${errText(e)}`, outcomes: [], timings, regime: null, durationMs: wall.now() - t0 });
+    deps.log.error('cycle setup failed', { cycle_id: cycleId, error: errText(e) });
+    finish(deps, cycleId, s, null, [], timings);
+    return s;
+  }
+
+  const outcomes: SymbolOutcome[] = [];
+  const queue = watchlist.map((w) => w.symbol);
+  let next = 0;
+  const worker = async () => {
+    while (next < queue.length) {
+      const symbol = queue[next++]!;
+      outcomes.push(await processSymbol(deps, ctx, symbol, timed));
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(deps.settings.concurrency, queue.length)) }, worker));
+  outcomes.sort((a, b) => queue.indexOf(a.symbol) - queue.indexOf(b.symbol));
+
+  const failed = outcomes.some((o) => o.error !== undefined);
+  const s = summarize({ cycleId, asOf, deps, status: failed ? 'failed' : 'ok', outcomes, timings, regime: ctx.regime, durationMs: wall.now() - t0 });
+  finish(deps, cycleId, s, ctx.account.equity, watchlist, timings, ctx.regime);
+  return s;
+}
+
+function finish(deps: CycleDeps, cycleId: string, s: CycleSummary, equity: number | null, watchlist: readonly WatchlistEntry[], timings: readonly StageTiming[], regime?: RegimeVerdict) {
+  const { duration_ms, slowest_stages, ...stable } = s;
+  try {
+    deps.journal.finishCycle(cycleId, { status: s.status, equity, regime: regime ?? null, watchlist, summary: stable, timing: { duration_ms, slowest_stages, stages: timings } });
+  } catch (e) {
+    deps.log.error('journal finishCycle failed', { cycle_id: cycleId, error: errText(e) });
+  }
+  deps.log.info('cycle summary', { ...s });
+  for (const r of deps.reporters ?? []) {
+    try {
+      void Promise.resolve(r(s)).catch((e: unknown) => deps.log.warn('cycle reporter failed', { error: errText(e) }));
+    } catch (e) {
+      deps.log.warn('cycle reporter failed', { error: errText(e) });
+    }
+  }
+}
+
+type Timed = <T>(stage: string, fn: () => Promise<T> | T, symbol?: string) => Promise<T>;
+
+async function processSymbol(deps: CycleDeps, ctx: CycleContext, symbol: string, timed: Timed): Promise<SymbolOutcome> {
+  const tradeId = tradeIdFor(ctx.cycleId, symbol);
+  let action: SymbolOutcome['action'] = 'HOLD';
+  let cost = 0;
+  try {
+    const prior = deps.journal.getTrade(tradeId);
+    if (prior?.execute) return { symbol, action: prior.action, execute: prior.execute.status, cost: prior.logic.cost_usd, resumed: 'done' };
+
+    let finalDecision;
+    let snapshot: Snapshot;
+    if (prior) {
+      // Intent journaled by an earlier run whose order step never finished: carry it out (idempotently).
+      finalDecision = prior.final;
+      snapshot = prior.logic.snapshot as Snapshot;
+      action = prior.action;
+      cost = prior.logic.cost_usd;
+    } else {
+      snapshot = await timed('snapshot', () =>
+        buildSnapshot({
+          symbol,
+          asOf: ctx.asOf,
+          dailyBars: ctx.bars.get(symbol) ?? [],
+          latest: ctx.latest.get(symbol) ?? null,
+          account: ctx.account,
+          position: ctx.positions.get(symbol) ?? null,
+          openOrders: ctx.openOrders,
+          openPositions: ctx.positions.size,
+          regime: ctx.regime,
+        }), symbol);
+      const result: BrainResult = await timed('decide', async () => {
+        try {
+          return await deps.brain.decide(snapshot);
+        } catch (e) {
+          const reason = `brain error: ${errText(e)}`;
+          return { decision: holdDecision(symbol, 'brain_failure', `safe HOLD: ${reason}`), raw: null, brain: deps.brain.name, promptVersion: 'n/a', usage: [], parseFallback: { reason } };
+        }
+      }, symbol);
+      const outcome = await timed('risk', () => {
+        const o = validateDecision(result.decision, { snapshot, lastEquity: ctx.account.lastEquity, buysApproved: ctx.buysApproved }, deps.settings.risk);
+        if (o.kind === 'approved' && o.final.action === 'BUY') ctx.buysApproved++;
+        return o;
+      }, symbol);
+      finalDecision = outcome.final;
+      action = finalDecision.action;
+      cost = result.usage.reduce((a, u) => a + u.cost_usd, 0);
+      const snap = snapshot;
+      await timed('journal_intent', () =>
+        deps.journal.recordIntent({
+          id: tradeId,
+          cycleId: ctx.cycleId,
+          symbol,
+          asOf: ctx.asOf,
+          brain: result.brain,
+          modelAction: result.decision.action,
+          final: outcome.final,
+          price: snap.price,
+          equity: snap.account.equity,
+          logic: {
+            snapshot: snap,
+            raw: result.raw,
+            model_decision: result.decision,
+            final: outcome.final,
+            overrides: outcome.overrides,
+            prompt_version: result.promptVersion,
+            ...(result.parseFallback ? { parse_fallback: result.parseFallback } : {}),
+            usage: result.usage,
+            cost_usd: cost,
+          },
+        }), symbol);
+    }
+
+    let exec: ExecuteBlock;
+    let execError: string | undefined;
+    try {
+      const fd = finalDecision;
+      const snap = snapshot;
+      exec = await timed('execute', () => executeDecision({ broker: deps.broker, journal: deps.journal, exec: deps.settings.exec }, { cycleId: ctx.cycleId, tradeId, final: fd, snapshot: snap }), symbol);
+    } catch (e) {
+      execError = errText(e);
+      exec = { status: 'error', detail: execError };
+    }
+    await timed('journal_result', () => deps.journal.recordResult(tradeId, exec), symbol);
+    return { symbol, action, execute: exec.status, cost, ...(prior ? { resumed: 'executed' as const } : {}), ...(execError ? { error: execError } : {}) };
+  } catch (e) {
+    deps.log.error('symbol failed', { cycle_id: ctx.cycleId, symbol, error: errText(e) });
+    return { symbol, action, execute: 'error', cost, error: errText(e) };
+  }
+}

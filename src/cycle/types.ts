@@ -1,0 +1,59 @@
+import type { Logger } from '../log.js';
+import type { Brain } from '../ports/brain.js';
+import type { Broker } from '../ports/broker.js';
+import type { Calendar, Clock } from '../ports/clock.js';
+import type { Journal } from '../ports/journal.js';
+import type { MarketData } from '../ports/market-data.js';
+import type { BracketSettings } from '../core/orders.js';
+import type { RiskPolicy } from '../core/risk/policy.js';
+
+export interface CycleSettings {
+  readonly watchlist: readonly string[];
+  readonly concurrency: number;
+  readonly risk: RiskPolicy;
+  readonly exec: BracketSettings;
+  /** Calendar days of daily bars to fetch (enough for the slowest indicator's warm-up). */
+  readonly lookbackDays: number;
+}
+
+/** Everything a cycle touches, as ports. The composition root picks the adapters. */
+export interface CycleDeps {
+  /** A label journaled with the cycle (sim/paper/live/backtest); the pipeline never branches on it. */
+  readonly mode: string;
+  /** Wall clock, for durations only. Market time is the `asOf` argument. */
+  readonly wallClock: Clock;
+  readonly calendar: Calendar;
+  readonly broker: Broker;
+  readonly market: MarketData;
+  readonly brain: Brain;
+  readonly journal: Journal;
+  readonly log: Logger;
+  readonly settings: CycleSettings;
+  /** Called with the summary after the cycle is journaled (metrics JSONL, healthcheck ping). Never awaited by the cycle. */
+  readonly reporters?: readonly ((s: CycleSummary) => void | Promise<void>)[];
+}
+
+export interface StageTiming {
+  readonly stage: string;
+  readonly symbol?: string;
+  readonly ms: number;
+}
+
+export interface CycleSummary {
+  readonly cycle_id: string;
+  readonly as_of: string;
+  readonly mode: string;
+  readonly brain: string;
+  readonly status: 'ok' | 'failed' | 'skipped';
+  readonly reason?: string;
+  readonly duration_ms: number;
+  readonly symbols: number;
+  readonly actions: { readonly BUY: number; readonly SELL: number; readonly HOLD: number };
+  readonly orders_submitted: number;
+  readonly orders_rejected: number;
+  readonly error: boolean;
+  readonly failed_symbols: readonly string[];
+  readonly slowest_stages: readonly StageTiming[];
+  readonly regime: { readonly direction: string; readonly conviction: number; readonly source: string } | null;
+  readonly cost_usd: number;
+}

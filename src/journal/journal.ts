@@ -1,0 +1,228 @@
+import type { Order } from '../domain/broker.js';
+import { JournalError } from '../domain/errors.js';
+import type { Clock } from '../ports/clock.js';
+import type { CycleFinish, CycleStart, DecisionEntry, ExecuteBlock, Journal, LogicJson, OrderMeta, TradeRecord } from '../ports/journal.js';
+import { createJsonlWriter, readJournal, type JsonlWriter } from './jsonl.js';
+import { openDatabase, type Db } from './sqlite.js';
+import { jsonlLine, type TradeRow } from './rows.js';
+
+export interface JournalOptions {
+  readonly dbPath: string;
+  readonly jsonlPath: string;
+  readonly maxBytes: number;
+  readonly keepRotated: number;
+  /** Wall clock for recorded_at. Market time (as_of) always comes from the caller. */
+  readonly wallClock: Clock;
+  readonly mode: string;
+}
+
+export interface SqliteJournal extends Journal {
+  readonly db: Db;
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+const isoOrNull = (ms: number | null) => (ms === null ? null : iso(ms));
+
+function wrap<T>(what: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    if (e instanceof JournalError) throw e;
+    throw new JournalError(`journal ${what} failed: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+  }
+}
+
+/** SQLite (WAL) + JSONL journal. Opening it runs the migrations and repairs missing JSONL lines. */
+export function createJournal(opts: JournalOptions): SqliteJournal {
+  const db = openDatabase(opts.dbPath);
+  const jsonl: JsonlWriter = createJsonlWriter(opts.jsonlPath, { maxBytes: opts.maxBytes, keep: opts.keepRotated });
+  const now = () => iso(opts.wallClock.now());
+
+  const stmt = {
+    getCycle: db.prepare('SELECT runs FROM cycles WHERE id = ?'),
+    insertCycle: db.prepare(
+      `INSERT INTO cycles (id, mode, brain, as_of, status, runs, recorded_at) VALUES (@id, @mode, @brain, @as_of, 'running', 1, @recorded_at)`,
+    ),
+    rerunCycle: db.prepare(`UPDATE cycles SET runs = runs + 1, status = 'running', finished_recorded_at = NULL WHERE id = ?`),
+    finishCycle: db.prepare(
+      `UPDATE cycles SET status = @status, equity = @equity, regime_json = @regime, watchlist_json = @watchlist,
+       summary_json = @summary, timing_json = @timing, finished_recorded_at = @at WHERE id = @id`,
+    ),
+    getTrade: db.prepare('SELECT * FROM trades WHERE id = ?'),
+    insertTrade: db.prepare(
+      `INSERT INTO trades (id, cycle_id, symbol, as_of, brain, model_action, action, strategy, confidence, size_pct, rationale,
+        price, equity, overrides, parse_fallback, cost_usd, logic_json, recorded_at)
+       VALUES (@id, @cycle_id, @symbol, @as_of, @brain, @model_action, @action, @strategy, @confidence, @size_pct, @rationale,
+        @price, @equity, @overrides, @parse_fallback, @cost_usd, @logic_json, @recorded_at)`,
+    ),
+    setResult: db.prepare(
+      `UPDATE trades SET execute_status = @status, client_order_id = @coid, order_id = @oid, qty = @qty, logic_json = @logic_json,
+       result_recorded_at = @at WHERE id = @id AND execute_status IS NULL`,
+    ),
+    markJsonl: db.prepare('UPDATE trades SET jsonl_written = 1 WHERE id = ?'),
+    unwritten: db.prepare('SELECT * FROM trades WHERE execute_status IS NOT NULL AND jsonl_written = 0 ORDER BY rowid'),
+    getOrder: db.prepare('SELECT status, filled_qty FROM orders WHERE id = ?'),
+    upsertOrder: db.prepare(
+      `INSERT INTO orders (id, client_order_id, parent_id, leg_kind, trade_id, cycle_id, exit_kind, symbol, side, type, order_class,
+        time_in_force, qty, limit_price, stop_price, status, filled_qty, filled_avg_price, commission, submitted_at, filled_at, updated_at, recorded_at)
+       VALUES (@id, @client_order_id, @parent_id, @leg_kind, @trade_id, @cycle_id, @exit_kind, @symbol, @side, @type, @order_class,
+        @time_in_force, @qty, @limit_price, @stop_price, @status, @filled_qty, @filled_avg_price, @commission, @submitted_at, @filled_at, @updated_at, @recorded_at)
+       ON CONFLICT (id) DO UPDATE SET status = excluded.status, filled_qty = excluded.filled_qty, filled_avg_price = excluded.filled_avg_price,
+        commission = excluded.commission, filled_at = excluded.filled_at, updated_at = excluded.updated_at,
+        trade_id = COALESCE(orders.trade_id, excluded.trade_id), cycle_id = COALESCE(orders.cycle_id, excluded.cycle_id),
+        exit_kind = COALESCE(excluded.exit_kind, orders.exit_kind)`,
+    ),
+    insertEvent: db.prepare(
+      'INSERT INTO order_events (order_id, status, filled_qty, filled_avg_price, at, recorded_at) VALUES (?, ?, ?, ?, ?, ?)',
+    ),
+    getRisk: db.prepare('SELECT value_json FROM risk_state WHERE key = ?'),
+    setRisk: db.prepare(
+      'INSERT INTO risk_state (key, value_json, recorded_at) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET value_json = excluded.value_json, recorded_at = excluded.recorded_at',
+    ),
+    getSim: db.prepare('SELECT state_json FROM sim_state WHERE id = 1'),
+    setSim: db.prepare(
+      'INSERT INTO sim_state (id, state_json, recorded_at) VALUES (1, ?, ?) ON CONFLICT (id) DO UPDATE SET state_json = excluded.state_json, recorded_at = excluded.recorded_at',
+    ),
+  };
+
+  const writeLine = (row: TradeRow) => {
+    jsonl.append(jsonlLine(row, opts.mode));
+    stmt.markJsonl.run(row.id);
+  };
+
+  // Repair: rows whose result was committed but whose JSONL line may not have been written (crash in between).
+  const pending = stmt.unwritten.all() as TradeRow[];
+  if (pending.length > 0) {
+    jsonl.close();
+    const seen = new Set(readJournal(opts.jsonlPath).map((l) => (l as { id?: unknown }).id));
+    for (const row of pending) {
+      if (seen.has(row.id)) stmt.markJsonl.run(row.id);
+      else writeLine(row);
+    }
+  }
+
+  const recordOrderTx = db.transaction((o: Order, meta: OrderMeta) => {
+    const before = stmt.getOrder.get(o.id) as { status: string; filled_qty: number } | undefined;
+    stmt.upsertOrder.run({
+      id: o.id,
+      client_order_id: o.clientOrderId,
+      parent_id: o.parentId,
+      leg_kind: o.legKind,
+      trade_id: meta.tradeId ?? null,
+      cycle_id: meta.cycleId ?? null,
+      exit_kind: meta.exitKind ?? null,
+      symbol: o.symbol,
+      side: o.side,
+      type: o.type,
+      order_class: o.orderClass,
+      time_in_force: o.timeInForce,
+      qty: o.qty,
+      limit_price: o.limitPrice,
+      stop_price: o.stopPrice,
+      status: o.status,
+      filled_qty: o.filledQty,
+      filled_avg_price: o.filledAvgPrice,
+      commission: o.commission,
+      submitted_at: iso(o.submittedAt),
+      filled_at: isoOrNull(o.filledAt),
+      updated_at: iso(o.updatedAt),
+      recorded_at: now(),
+    });
+    if (!before || before.status !== o.status || before.filled_qty !== o.filledQty) {
+      stmt.insertEvent.run(o.id, o.status, o.filledQty, o.filledAvgPrice, iso(o.updatedAt), now());
+    }
+    for (const leg of o.legs) recordOrderTx(leg, { ...(meta.tradeId ? { tradeId: meta.tradeId } : {}), ...(meta.cycleId ? { cycleId: meta.cycleId } : {}) });
+  });
+
+  return {
+    db,
+    beginCycle: (c: CycleStart) =>
+      wrap('beginCycle', () => {
+        const existing = stmt.getCycle.get(c.id) as { runs: number } | undefined;
+        if (existing) {
+          stmt.rerunCycle.run(c.id);
+          return { runs: existing.runs + 1 };
+        }
+        stmt.insertCycle.run({ id: c.id, mode: c.mode, brain: c.brain, as_of: iso(c.asOf), recorded_at: now() });
+        return { runs: 1 };
+      }),
+    finishCycle: (id: string, f: CycleFinish) =>
+      wrap('finishCycle', () => {
+        stmt.finishCycle.run({
+          id,
+          status: f.status,
+          equity: f.equity,
+          regime: JSON.stringify(f.regime),
+          watchlist: JSON.stringify(f.watchlist),
+          summary: JSON.stringify(f.summary),
+          timing: JSON.stringify(f.timing),
+          at: now(),
+        });
+      }),
+    getTrade: (id: string): TradeRecord | null =>
+      wrap('getTrade', () => {
+        const row = stmt.getTrade.get(id) as TradeRow | undefined;
+        if (!row) return null;
+        const logic = JSON.parse(row.logic_json) as LogicJson;
+        return { id: row.id, cycleId: row.cycle_id, symbol: row.symbol, action: row.action, final: logic.final, logic, execute: logic.execute ?? null };
+      }),
+    recordIntent: (e: DecisionEntry) =>
+      wrap('recordIntent', () => {
+        stmt.insertTrade.run({
+          id: e.id,
+          cycle_id: e.cycleId,
+          symbol: e.symbol,
+          as_of: iso(e.asOf),
+          brain: e.brain,
+          model_action: e.modelAction,
+          action: e.final.action,
+          strategy: e.final.strategy,
+          confidence: e.final.confidence,
+          size_pct: e.final.size_pct,
+          rationale: e.final.rationale,
+          price: e.price,
+          equity: e.equity,
+          overrides: JSON.stringify(e.logic.overrides),
+          parse_fallback: e.logic.parse_fallback ? 1 : 0,
+          cost_usd: e.logic.cost_usd,
+          logic_json: JSON.stringify(e.logic),
+          recorded_at: now(),
+        });
+      }),
+    recordResult: (tradeId: string, exec: ExecuteBlock) =>
+      wrap('recordResult', () => {
+        const row = stmt.getTrade.get(tradeId) as TradeRow | undefined;
+        if (!row) throw new JournalError(`recordResult: no trade row ${tradeId}`);
+        if (row.execute_status !== null) throw new JournalError(`recordResult: trade ${tradeId} already has a result`);
+        const logic = { ...(JSON.parse(row.logic_json) as LogicJson), execute: exec };
+        const logicJson = JSON.stringify(logic);
+        stmt.setResult.run({
+          id: tradeId,
+          status: exec.status,
+          coid: exec.clientOrderId ?? null,
+          oid: exec.orderId ?? null,
+          qty: exec.qty ?? null,
+          logic_json: logicJson,
+          at: now(),
+        });
+        writeLine({ ...row, execute_status: exec.status, client_order_id: exec.clientOrderId ?? null, order_id: exec.orderId ?? null, qty: exec.qty ?? null, logic_json: logicJson, recorded_at: now() });
+      }),
+    recordOrder: (order: Order, meta: OrderMeta) => wrap('recordOrder', () => recordOrderTx(order, meta)),
+    getRiskState: <T>(key: string) =>
+      wrap('getRiskState', () => {
+        const r = stmt.getRisk.get(key) as { value_json: string } | undefined;
+        return r ? (JSON.parse(r.value_json) as T) : null;
+      }),
+    setRiskState: (key: string, value: unknown) => wrap('setRiskState', () => void stmt.setRisk.run(key, JSON.stringify(value), now())),
+    loadSimState: () =>
+      wrap('loadSimState', () => {
+        const r = stmt.getSim.get() as { state_json: string } | undefined;
+        return r ? (JSON.parse(r.state_json) as unknown) : null;
+      }),
+    saveSimState: (state: unknown) => wrap('saveSimState', () => void stmt.setSim.run(JSON.stringify(state), now())),
+    close: () => {
+      jsonl.close();
+      if (db.open) db.close();
+    },
+  };
+}

@@ -1,0 +1,118 @@
+/**
+ * Numbered schema migrations, applied in order at start. Never edit a shipped migration:
+ * add a new one. Rows that record what happened are append-only (order_events);
+ * trades get their execute columns filled exactly once. Wall-clock columns are the ones
+ * named *recorded_at (and timing_json); everything else is a function of market time and
+ * inputs, so a replay with the same inputs writes the same values.
+ */
+export interface Migration {
+  readonly version: number;
+  readonly name: string;
+  readonly sql: string;
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'foundation',
+    sql: `
+CREATE TABLE cycles (
+  id TEXT PRIMARY KEY,
+  mode TEXT NOT NULL,
+  brain TEXT NOT NULL,
+  as_of TEXT NOT NULL,
+  status TEXT NOT NULL,
+  runs INTEGER NOT NULL DEFAULT 1,
+  equity REAL,
+  regime_json TEXT,
+  watchlist_json TEXT,
+  summary_json TEXT,
+  timing_json TEXT,
+  recorded_at TEXT NOT NULL,
+  finished_recorded_at TEXT
+);
+CREATE INDEX cycles_as_of ON cycles (as_of);
+
+CREATE TABLE trades (
+  id TEXT PRIMARY KEY,
+  cycle_id TEXT NOT NULL REFERENCES cycles (id),
+  symbol TEXT NOT NULL,
+  as_of TEXT NOT NULL,
+  brain TEXT NOT NULL,
+  model_action TEXT NOT NULL,
+  action TEXT NOT NULL,
+  strategy TEXT NOT NULL,
+  confidence REAL NOT NULL,
+  size_pct REAL NOT NULL,
+  rationale TEXT NOT NULL,
+  price REAL,
+  equity REAL,
+  overrides TEXT NOT NULL,
+  parse_fallback INTEGER NOT NULL DEFAULT 0,
+  cost_usd REAL NOT NULL DEFAULT 0,
+  execute_status TEXT,
+  client_order_id TEXT,
+  order_id TEXT,
+  qty INTEGER,
+  logic_json TEXT NOT NULL,
+  jsonl_written INTEGER NOT NULL DEFAULT 0,
+  recorded_at TEXT NOT NULL,
+  result_recorded_at TEXT
+);
+CREATE INDEX trades_cycle ON trades (cycle_id);
+CREATE INDEX trades_symbol_as_of ON trades (symbol, as_of);
+CREATE INDEX trades_action_as_of ON trades (action, as_of);
+
+CREATE TABLE orders (
+  id TEXT PRIMARY KEY,
+  client_order_id TEXT NOT NULL,
+  parent_id TEXT,
+  leg_kind TEXT,
+  trade_id TEXT,
+  cycle_id TEXT,
+  exit_kind TEXT,
+  symbol TEXT NOT NULL,
+  side TEXT NOT NULL,
+  type TEXT NOT NULL,
+  order_class TEXT NOT NULL,
+  time_in_force TEXT NOT NULL,
+  qty REAL NOT NULL,
+  limit_price REAL,
+  stop_price REAL,
+  status TEXT NOT NULL,
+  filled_qty REAL NOT NULL,
+  filled_avg_price REAL,
+  commission REAL NOT NULL DEFAULT 0,
+  submitted_at TEXT NOT NULL,
+  filled_at TEXT,
+  updated_at TEXT NOT NULL,
+  recorded_at TEXT NOT NULL
+);
+CREATE UNIQUE INDEX orders_client_order_id ON orders (client_order_id);
+CREATE INDEX orders_symbol ON orders (symbol, submitted_at);
+
+CREATE TABLE order_events (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  order_id TEXT NOT NULL,
+  status TEXT NOT NULL,
+  filled_qty REAL NOT NULL,
+  filled_avg_price REAL,
+  at TEXT NOT NULL,
+  recorded_at TEXT NOT NULL
+);
+CREATE INDEX order_events_order ON order_events (order_id);
+
+CREATE TABLE risk_state (
+  key TEXT PRIMARY KEY,
+  value_json TEXT NOT NULL,
+  recorded_at TEXT NOT NULL
+);
+
+CREATE TABLE sim_state (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  state_json TEXT NOT NULL,
+  recorded_at TEXT NOT NULL
+);
+`,
+  },
+];

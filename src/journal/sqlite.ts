@@ -1,0 +1,40 @@
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { MIGRATIONS } from './migrations.js';
+
+export type Db = Database.Database;
+
+/**
+ * The one place a database is opened. Writers get WAL, a busy timeout and the migrations;
+ * readers (the viewer) get a read-only handle that can never write.
+ */
+export function openDatabase(path: string, opts: { readonly readonly?: boolean; readonly busyTimeoutMs?: number } = {}): Db {
+  const readOnly = opts.readonly ?? false;
+  if (!readOnly && path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  const db = new Database(path, readOnly ? { readonly: true, fileMustExist: true } : {});
+  db.pragma(`busy_timeout = ${opts.busyTimeoutMs ?? 5000}`);
+  if (!readOnly) {
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+    db.pragma('foreign_keys = ON');
+    migrate(db);
+  }
+  return db;
+}
+
+/** Runs every numbered migration not yet applied, each in its own transaction. */
+export function migrate(db: Db): number {
+  db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)');
+  const applied = new Set((db.prepare('SELECT version FROM schema_migrations').all() as { version: number }[]).map((r) => r.version));
+  let count = 0;
+  for (const m of MIGRATIONS) {
+    if (applied.has(m.version)) continue;
+    db.transaction(() => {
+      db.exec(m.sql);
+      db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(m.version, m.name, new Date().toISOString());
+    })();
+    count++;
+  }
+  return count;
+}
