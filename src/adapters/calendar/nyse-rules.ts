@@ -5,7 +5,8 @@ import { addDays, dayOfWeek, nyTime, parseDate } from '../../core/time/ny.js';
 /**
  * Built-in NYSE calendar from rules, used when no broker calendar is connected.
  * Regular session 09:30-16:00 New York; early closes at 13:00.
- * Differences from the reference calendar are listed in docs/calendar-differences.md.
+ * Verified day by day against the reference calendar for 2000-2028 by `npm run check:calendar`
+ * (docs/calendar.md).
  */
 
 /** One-off full-day closures (not derivable from rules). */
@@ -20,6 +21,16 @@ export const ONE_OFF_CLOSURES: ReadonlyMap<string, string> = new Map([
   ['2012-10-30', 'Hurricane Sandy'],
   ['2018-12-05', 'National day of mourning, President G.H.W. Bush'],
   ['2025-01-09', 'National day of mourning, President Carter'],
+]);
+
+/**
+ * One-off changes to the early-close rule: dates that closed at 13:00 though no rule says so,
+ * and rule dates that traded a full day.
+ */
+export const ONE_OFF_EARLY_CLOSES: ReadonlyMap<string, boolean> = new Map([
+  ['2002-07-05', true], // Friday after Independence Day
+  ['2002-07-03', false], // traded a full day that year (the early close moved to July 5)
+  ['2003-12-26', true], // Friday after Christmas
 ]);
 
 function ymd(y: number, m: number, d: number): string {
@@ -96,9 +107,11 @@ export function isTradingDay(date: string): boolean {
   return !nyseHolidays(y).has(date);
 }
 
-/** 13:00 closes: July 3, the day after Thanksgiving, Christmas Eve, when each is a trading day. */
+/** 13:00 closes: July 3, the day after Thanksgiving, Christmas Eve, when each is a trading day; plus the one-off table. */
 export function isEarlyClose(date: string): boolean {
   if (!isTradingDay(date)) return false;
+  const oneOff = ONE_OFF_EARLY_CLOSES.get(date);
+  if (oneOff !== undefined) return oneOff;
   const [y, m, d] = parseDate(date);
   if (m === 7 && d === 3) return true;
   if (m === 12 && d === 24) return true;
