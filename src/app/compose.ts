@@ -1,0 +1,104 @@
+import type { Config } from '../config.js';
+import type { CycleDeps, CycleSummary } from '../cycle/types.js';
+import type { Logger } from '../log.js';
+import type { Brain } from '../ports/brain.js';
+import type { Broker } from '../ports/broker.js';
+import type { Calendar, Clock } from '../ports/clock.js';
+import type { MarketData } from '../ports/market-data.js';
+import { createJournal, type SqliteJournal } from '../journal/journal.js';
+import { createNyseRulesCalendar } from '../adapters/calendar/nyse-rules.js';
+import { createRulesBrain } from '../adapters/rules/brain.js';
+import { createHealthcheckReporter } from '../adapters/reporters/healthcheck.js';
+import { createMetricsJsonlReporter } from '../adapters/reporters/metrics-jsonl.js';
+import { createSimBroker, type SimBroker } from '../adapters/sim/broker.js';
+import { loadCsvFeed } from '../adapters/sim/csv.js';
+import type { PriceFeed } from '../adapters/sim/feed.js';
+import { createSimMarketData } from '../adapters/sim/market-data.js';
+import { createSyntheticFeed } from '../adapters/sim/synthetic.js';
+import { nyDate } from '../core/time/ny.js';
+
+/**
+ * The composition root's building blocks: the only place adapters are chosen.
+ * core/, cycle/ and jobs/ never import from here.
+ */
+
+/** Days of daily history each cycle fetches: 200-session indicators need ~290 calendar days; a year and a half leaves room. */
+export const LOOKBACK_DAYS = 550;
+
+export interface SimWorld {
+  readonly feed: PriceFeed;
+  readonly market: MarketData;
+  readonly broker: SimBroker;
+}
+
+/** The embedded simulated market: synthetic (seeded) or CSV replay, with the in-process exchange. */
+export function createSimWorld(config: Config, clock: Clock, journal: SqliteJournal, throughDate?: string): SimWorld {
+  const feed = config.sim.dataDir
+    ? loadCsvFeed(config.sim.dataDir)
+    : createSyntheticFeed({ seed: config.sim.seed, through: throughDate ?? nyDate(clock.now()) });
+  const market = createSimMarketData({ feed, clock });
+  const broker = createSimBroker({
+    feed,
+    clock,
+    store: { load: () => journal.loadSimState(), save: (s) => journal.saveSimState(s) },
+    startingCash: config.sim.startingCash,
+    slippageBps: config.sim.slippageBps,
+    commissionPerShare: config.sim.commissionPerShare,
+    commissionMin: config.sim.commissionMin,
+  });
+  return { feed, market, broker };
+}
+
+export function openJournal(config: Config, wallClock: Clock, mode: string): SqliteJournal {
+  return createJournal({
+    dbPath: config.paths.db,
+    jsonlPath: config.paths.journal,
+    maxBytes: config.journal.maxBytes,
+    keepRotated: config.journal.keepRotated,
+    wallClock,
+    mode,
+  });
+}
+
+export function chooseBrain(_config: Config): Brain {
+  return createRulesBrain();
+}
+
+export function reportersFor(config: Config): ((s: CycleSummary) => void | Promise<void>)[] {
+  const out: ((s: CycleSummary) => void | Promise<void>)[] = [];
+  if (config.metricsJsonl) out.push(createMetricsJsonlReporter(config.metricsJsonl));
+  if (config.healthcheck) out.push(createHealthcheckReporter(config.healthcheck));
+  return out;
+}
+
+export function cycleDeps(x: {
+  config: Config;
+  mode: string;
+  wallClock: Clock;
+  calendar?: Calendar;
+  broker: Broker;
+  market: MarketData;
+  brain: Brain;
+  journal: SqliteJournal;
+  log: Logger;
+  reporters?: readonly ((s: CycleSummary) => void | Promise<void>)[];
+}): CycleDeps {
+  return {
+    mode: x.mode,
+    wallClock: x.wallClock,
+    calendar: x.calendar ?? createNyseRulesCalendar(),
+    broker: x.broker,
+    market: x.market,
+    brain: x.brain,
+    journal: x.journal,
+    log: x.log,
+    settings: {
+      watchlist: x.config.watchlist,
+      concurrency: x.config.concurrency,
+      risk: x.config.risk,
+      exec: x.config.exec,
+      lookbackDays: LOOKBACK_DAYS,
+    },
+    reporters: x.reporters ?? reportersFor(x.config),
+  };
+}
