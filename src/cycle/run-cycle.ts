@@ -1,5 +1,5 @@
 import type { Account, Order, Position } from '../domain/broker.js';
-import type { BrainResult, RegimeVerdict } from '../domain/decision.js';
+import type { BrainResult, LlmUsage, RegimeVerdict } from '../domain/decision.js';
 import { holdDecision } from '../domain/decision.js';
 import type { Bar, LatestQuote } from '../domain/market.js';
 import type { Snapshot } from '../domain/snapshot.js';
@@ -72,6 +72,7 @@ export async function runCycle(deps: CycleDeps, asOf: number, opts: CycleOptions
   deps.journal.beginCycle({ id: cycleId, mode: deps.mode, brain: deps.brain.name, asOf });
   let ctx: CycleContext;
   let watchlist: WatchlistEntry[];
+  let regimeUsage: readonly LlmUsage[] = [];
   try {
     const [account, positions, openOrders] = await timed('broker_state', () =>
       Promise.all([deps.broker.getAccount(), deps.broker.getPositions(), deps.broker.getOpenOrders()]),
@@ -87,12 +88,16 @@ export async function runCycle(deps: CycleDeps, asOf: number, opts: CycleOptions
     const regime = await timed('regime', async () => {
       const inputs = buildRegimeInputs(asOf, bars, latest, watchlist.map((w) => w.symbol));
       try {
-        return (await deps.brain.regime(inputs)).verdict;
+        const r = await deps.brain.regime(inputs);
+        regimeUsage = r.usage;
+        if (r.fallback) deps.log.warn('regime fell back', { cycle_id: cycleId, source: r.verdict.source, reason: r.fallback.reason });
+        return r.verdict;
       } catch (e) {
         deps.log.warn('regime failed; neutral fallback', { cycle_id: cycleId, error: errText(e) });
         return fallbackRegime(asOf, errText(e));
       }
     });
+    deps.journal.recordUsage(cycleId, null, asOf, regimeUsage);
     ctx = { cycleId, asOf, account, positions: new Map(positions.map((p) => [p.symbol, p])), openOrders, bars, latest, regime, buysApproved: 0 };
   } catch (e) {
     const s = summarize({ cycleId, asOf, deps, status: 'failed', reason: `setup failed: ${errText(e)}`, outcomes: [], timings, regime: null, durationMs: wall.now() - t0 });
@@ -114,7 +119,7 @@ export async function runCycle(deps: CycleDeps, asOf: number, opts: CycleOptions
   outcomes.sort((a, b) => queue.indexOf(a.symbol) - queue.indexOf(b.symbol));
 
   const failed = outcomes.some((o) => o.error !== undefined);
-  const s = summarize({ cycleId, asOf, deps, status: failed ? 'failed' : 'ok', outcomes, timings, regime: ctx.regime, durationMs: wall.now() - t0 });
+  const s = summarize({ cycleId, asOf, deps, status: failed ? 'failed' : 'ok', outcomes, timings, regime: ctx.regime, durationMs: wall.now() - t0, regimeUsage });
   finish(deps, cycleId, s, ctx.account.equity, watchlist, timings, ctx.regime);
   return s;
 }
@@ -142,9 +147,10 @@ async function processSymbol(deps: CycleDeps, ctx: CycleContext, symbol: string,
   const tradeId = tradeIdFor(ctx.cycleId, symbol);
   let action: SymbolOutcome['action'] = 'HOLD';
   let cost = 0;
+  let usage: readonly LlmUsage[] = [];
   try {
     const prior = deps.journal.getTrade(tradeId);
-    if (prior?.execute) return { symbol, action: prior.action, execute: prior.execute.status, cost: prior.logic.cost_usd, resumed: 'done' };
+    if (prior?.execute) return { symbol, action: prior.action, execute: prior.execute.status, cost: prior.logic.cost_usd, usage: prior.logic.usage ?? [], resumed: 'done' };
 
     let finalDecision;
     let snapshot: Snapshot;
@@ -154,6 +160,7 @@ async function processSymbol(deps: CycleDeps, ctx: CycleContext, symbol: string,
       snapshot = prior.logic.snapshot as Snapshot;
       action = prior.action;
       cost = prior.logic.cost_usd;
+      usage = prior.logic.usage ?? [];
     } else {
       snapshot = await timed('snapshot', () =>
         buildSnapshot({
@@ -183,8 +190,9 @@ async function processSymbol(deps: CycleDeps, ctx: CycleContext, symbol: string,
       finalDecision = outcome.final;
       action = finalDecision.action;
       cost = result.usage.reduce((a, u) => a + u.cost_usd, 0);
+      usage = result.usage;
       const snap = snapshot;
-      await timed('journal_intent', () =>
+      await timed('journal_intent', () => {
         deps.journal.recordIntent({
           id: tradeId,
           cycleId: ctx.cycleId,
@@ -206,7 +214,9 @@ async function processSymbol(deps: CycleDeps, ctx: CycleContext, symbol: string,
             usage: result.usage,
             cost_usd: cost,
           },
-        }), symbol);
+        });
+        deps.journal.recordUsage(ctx.cycleId, tradeId, ctx.asOf, result.usage);
+      }, symbol);
     }
 
     let exec: ExecuteBlock;
@@ -220,9 +230,9 @@ async function processSymbol(deps: CycleDeps, ctx: CycleContext, symbol: string,
       exec = { status: 'error', detail: execError };
     }
     await timed('journal_result', () => deps.journal.recordResult(tradeId, exec), symbol);
-    return { symbol, action, execute: exec.status, cost, ...(prior ? { resumed: 'executed' as const } : {}), ...(execError ? { error: execError } : {}) };
+    return { symbol, action, execute: exec.status, cost, usage, ...(prior ? { resumed: 'executed' as const } : {}), ...(execError ? { error: execError } : {}) };
   } catch (e) {
     deps.log.error('symbol failed', { cycle_id: ctx.cycleId, symbol, error: errText(e) });
-    return { symbol, action, execute: 'error', cost, error: errText(e) };
+    return { symbol, action, execute: 'error', cost, usage, error: errText(e) };
   }
 }

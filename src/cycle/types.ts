@@ -56,4 +56,12 @@ export interface CycleSummary {
   readonly slowest_stages: readonly StageTiming[];
   readonly regime: { readonly direction: string; readonly conviction: number; readonly source: string } | null;
   readonly cost_usd: number;
+  /** Token totals over every model call of the cycle (regime and decisions); absent only in hand-built summaries. */
+  readonly tokens?: {
+    readonly input: number;
+    readonly output: number;
+    readonly cache_creation_input: number;
+    readonly cache_read_input: number;
+    readonly calls: number;
+  };
 }

@@ -1,4 +1,5 @@
 import type { Order } from '../domain/broker.js';
+import type { LlmUsage } from '../domain/decision.js';
 import { JournalError } from '../domain/errors.js';
 import type { Clock } from '../ports/clock.js';
 import type { CycleFinish, CycleStart, DecisionEntry, ExecuteBlock, Journal, LogicJson, OrderMeta, TradeRecord } from '../ports/journal.js';
@@ -60,6 +61,12 @@ export function createJournal(opts: JournalOptions): SqliteJournal {
        result_recorded_at = @at WHERE id = @id AND execute_status IS NULL`,
     ),
     markJsonl: db.prepare('UPDATE trades SET jsonl_written = 1 WHERE id = ?'),
+    insertUsage: db.prepare(
+      `INSERT INTO llm_usage (cycle_id, trade_id, as_of, model, purpose, attempt, input_tokens, output_tokens,
+        cache_creation_input_tokens, cache_read_input_tokens, latency_ms, cost_usd, recorded_at)
+       VALUES (@cycle_id, @trade_id, @as_of, @model, @purpose, @attempt, @input_tokens, @output_tokens,
+        @cache_creation_input_tokens, @cache_read_input_tokens, @latency_ms, @cost_usd, @recorded_at)`,
+    ),
     unwritten: db.prepare('SELECT * FROM trades WHERE execute_status IS NOT NULL AND jsonl_written = 0 ORDER BY rowid'),
     getOrder: db.prepare('SELECT status, filled_qty FROM orders WHERE id = ?'),
     upsertOrder: db.prepare(
@@ -100,6 +107,27 @@ export function createJournal(opts: JournalOptions): SqliteJournal {
       else writeLine(row);
     }
   }
+
+  const recordUsageTx = db.transaction((cycleId: string, tradeId: string | null, asOf: number, usage: readonly LlmUsage[]) => {
+    const at = now();
+    for (const u of usage) {
+      stmt.insertUsage.run({
+        cycle_id: cycleId,
+        trade_id: tradeId,
+        as_of: iso(asOf),
+        model: u.model,
+        purpose: u.purpose,
+        attempt: u.attempt,
+        input_tokens: u.input_tokens,
+        output_tokens: u.output_tokens,
+        cache_creation_input_tokens: u.cache_creation_input_tokens,
+        cache_read_input_tokens: u.cache_read_input_tokens,
+        latency_ms: u.latency_ms,
+        cost_usd: u.cost_usd,
+        recorded_at: at,
+      });
+    }
+  });
 
   const recordOrderTx = db.transaction((o: Order, meta: OrderMeta) => {
     const before = stmt.getOrder.get(o.id) as { status: string; filled_qty: number } | undefined;
@@ -206,6 +234,10 @@ export function createJournal(opts: JournalOptions): SqliteJournal {
           at: now(),
         });
         writeLine({ ...row, execute_status: exec.status, client_order_id: exec.clientOrderId ?? null, order_id: exec.orderId ?? null, qty: exec.qty ?? null, logic_json: logicJson, recorded_at: now() });
+      }),
+    recordUsage: (cycleId: string, tradeId: string | null, asOf: number, usage: readonly LlmUsage[]) =>
+      wrap('recordUsage', () => {
+        if (usage.length > 0) recordUsageTx(cycleId, tradeId, asOf, usage);
       }),
     recordOrder: (order: Order, meta: OrderMeta) => wrap('recordOrder', () => recordOrderTx(order, meta)),
     getRiskState: <T>(key: string) =>

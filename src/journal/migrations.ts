@@ -115,4 +115,28 @@ CREATE TABLE sim_state (
 );
 `,
   },
+  {
+    version: 2,
+    name: 'llm usage',
+    sql: `
+CREATE TABLE llm_usage (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  cycle_id TEXT NOT NULL,
+  trade_id TEXT,
+  as_of TEXT NOT NULL,
+  model TEXT NOT NULL,
+  purpose TEXT NOT NULL,
+  attempt INTEGER NOT NULL,
+  input_tokens INTEGER NOT NULL,
+  output_tokens INTEGER NOT NULL,
+  cache_creation_input_tokens INTEGER NOT NULL,
+  cache_read_input_tokens INTEGER NOT NULL,
+  latency_ms INTEGER NOT NULL,
+  cost_usd REAL NOT NULL,
+  recorded_at TEXT NOT NULL
+);
+CREATE INDEX llm_usage_cycle ON llm_usage (cycle_id);
+CREATE INDEX llm_usage_as_of ON llm_usage (as_of);
+`,
+  },
 ];

@@ -94,6 +94,11 @@ export interface Journal {
   recordIntent(e: DecisionEntry): void;
   /** Adds the execute block to the row and writes the row's JSONL line. */
   recordResult(tradeId: string, exec: ExecuteBlock): void;
+  /**
+   * Appends one llm_usage row per model call (tokens, latency, cost). tradeId is null for
+   * calls that belong to the cycle rather than one symbol (the regime). asOf is market time.
+   */
+  recordUsage(cycleId: string, tradeId: string | null, asOf: number, usage: readonly LlmUsage[]): void;
   /** Upserts the broker's view of an order and appends an order event when its status changed. */
   recordOrder(order: Order, meta: OrderMeta): void;
   getRiskState<T>(key: string): T | null;
