@@ -36,6 +36,22 @@ const mkt = (id: string, side: 'buy' | 'sell', qty: number): OrderRequest => ({ 
 const opts = { startingCash: 100_000, slippageBps: 0, commissionPerShare: 0, commissionMin: 0 };
 
 describe('sim broker', () => {
+  it('on a daily-only feed, a market order placed mid-session fills at that session close (a DAY sell must not expire)', async () => {
+    const feed = dailyFeed({ [D1]: [100, 103, 99, 102] });
+    const clock = createSimClock(nyTime('2026-05-29', '16:30'));
+    const broker = createSimBroker({ feed, clock, ...opts, slippageBps: 10 });
+    await broker.submitOrder(mkt('b', 'buy', 10));
+    clock.set(nyTime(D1, '10:00'));
+    expect((await broker.getPositions())[0]?.qty).toBe(10); // filled at the 06-01 open
+    await broker.submitOrder(mkt('s', 'sell', 10));
+    clock.set(nyTime(D1, '12:00'));
+    expect((await broker.getOrderByClientId('s'))!.status).toBe('new'); // the close has not happened yet
+    clock.set(nyTime(D1, '16:00'));
+    const s = (await broker.getOrderByClientId('s'))!;
+    expect([s.status, s.filledAvgPrice, s.filledAt]).toEqual(['filled', 101.898, nyTime(D1, '16:00')]);
+    expect(await broker.getPositions()).toEqual([]);
+  });
+
   it('does not look ahead into a daily bar still forming: its range is used only once it closes', async () => {
     const feed = dailyFeed({ [D1]: [100, 101, 94, 96] });
     const clock = createSimClock(nyTime(D1, '09:00'));

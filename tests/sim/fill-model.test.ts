@@ -304,12 +304,12 @@ const scenarios: Scenario[] = [
     expectCash: 100_000,
   },
   {
-    name: 'daily bars: market order mid-session fills at the next day open; stop touched on a later day',
-    daily: { AAA: [dailyBar(sess('2026-05-29'), 100, 100, 100, 100), dailyBar(sess(D1), 100, 101, 99, 100), dailyBar(sess(D2), 102, 103, 94, 96)] },
+    name: 'daily bars: market order mid-session fills at that session close; stop touched on a later day',
+    daily: { AAA: [dailyBar(sess('2026-05-29'), 100, 100, 100, 100), dailyBar(sess(D1), 100, 101, 99, 100.5), dailyBar(sess(D2), 102, 103, 94, 96)] },
     steps: [{ at: t(D1, '11:00'), submit: bracket('e', 10, 110, 95) }],
     end: t(D2, '16:00'),
     orders: {
-      e: { status: 'filled', price: 102, filledAt: t(D2, '09:30') },
+      e: { status: 'filled', price: 100.5, filledAt: t(D1, '16:00') },
       tp: { status: 'canceled' },
       sl: { status: 'filled', price: 95, filledAt: t(D2, '16:00') },
     },

@@ -5,7 +5,7 @@ import type { Broker } from '../../ports/broker.js';
 import type { Clock } from '../../ports/clock.js';
 import { addDays, nyDate, nyIso } from '../../core/time/ny.js';
 import type { PriceFeed } from './feed.js';
-import { commissionFor, isValidTick, openFillPrice, rangeFillPrice, stopWinsTie } from './fill-model.js';
+import { commissionFor, isValidTick, openFillPrice, rangeFillPrice, slipped, stopWinsTie } from './fill-model.js';
 import { initialSimState, parseSimState, type SimBrokerState, type SimOrderRecord, type SimPositionRecord } from './broker-state.js';
 
 /**
@@ -288,10 +288,26 @@ export function createSimBroker(opts: SimBrokerOptions): SimBroker {
     compact(symbol);
   }
 
+  /**
+   * Daily-only feeds have no bar that starts after an order placed mid-session, so a market
+   * order placed while the session is open fills at that session's close (the next price
+   * that exists at this granularity), with slippage. Without this a DAY sell could never fill.
+   */
+  function fillAtDailyClose(symbol: string, close: number, list: SimOrderRecord[]): void {
+    const bar = feed.dailyBars(symbol, close - 86_400_000, close).find((b) => b.end === close);
+    if (!bar) return;
+    for (let k = 0; k < list.length; k++) {
+      const o = list[k]!;
+      if (!live(o) || o.type !== 'market' || o.activeFrom <= bar.t || o.activeFrom >= close) continue;
+      fill(o, slipped(bar.c, o.side, bps), close, bar);
+    }
+  }
+
   function closeSession(close: number): void {
     for (const symbol of sortedOpenSymbols().slice()) {
       const list = openBySym.get(symbol);
       if (!list) continue;
+      if (feed.granularity === 'day') fillAtDailyClose(symbol, close, list);
       for (const o of list) if (o.timeInForce === 'day' && o.submittedAt < close) terminate(o, 'expired', close);
       compact(symbol);
     }
