@@ -2,6 +2,7 @@ import { readFileSync, existsSync } from 'node:fs';
 import { parseEnv } from 'node:util';
 import { z } from 'zod';
 import { ConfigError } from './domain/errors.js';
+import { mergePrices, priceFor, priceTableSchema, type PriceTable } from './adapters/claude/pricing.js';
 
 /**
  * The whole configuration: one zod schema over the environment (plus `.env` when present;
@@ -9,7 +10,7 @@ import { ConfigError } from './domain/errors.js';
  * what was wrong and what is expected, and never echoing a secret's value.
  */
 
-export const SECRET_VARS = ['APCA_API_KEY_ID', 'APCA_API_SECRET_KEY', 'ANTHROPIC_API_KEY', 'HEALTHCHECK_URL'] as const;
+export const SECRET_VARS = ['APCA_API_KEY_ID', 'APCA_API_SECRET_KEY', 'ANTHROPIC_API_KEY', 'HEALTHCHECK_URL', 'VIEWER_TOKEN'] as const;
 
 const num = (def: number, min: number, max: number) => z.coerce.number().finite().min(min).max(max).default(def);
 const int = (def: number, min: number, max: number) => z.coerce.number().int().min(min).max(max).default(def);
@@ -27,6 +28,25 @@ const optionalString = z
   .string()
   .optional()
   .transform((s) => (s === undefined || s.trim() === '' ? undefined : s.trim()));
+
+/** BRAIN_PRICES_JSON: a JSON object of per-model prices ($/MTok), merged over the defaults in code. */
+const pricesJson = optionalString.transform((s, ctx): PriceTable | undefined => {
+  if (s === undefined) return undefined;
+  let v: unknown;
+  try {
+    v = JSON.parse(s);
+  } catch {
+    ctx.addIssue({ code: 'custom', message: 'is not valid JSON; expected {"<model>":{"input":1,"output":5,"cache_write":1.25,"cache_read":0.1}}' });
+    return z.NEVER;
+  }
+  const r = priceTableSchema.safeParse(v);
+  if (!r.success) {
+    const where = r.error.issues.map((i) => i.path.join('.') || '(root)').slice(0, 3).join(', ');
+    ctx.addIssue({ code: 'custom', message: `is not a price table (problem at ${where}); expected {"<model>":{"input":n,"output":n,"cache_write":n,"cache_read":n}} in $ per million tokens` });
+    return z.NEVER;
+  }
+  return r.data;
+});
 
 /** The embedded simulator's default universe: liquid US large caps, index ETFs, bonds, gold and inverse ETFs. */
 export const DEFAULT_UNIVERSE = [
@@ -67,6 +87,26 @@ const schema = z
     TRADER_METRICS_JSONL: optionalString,
     HEALTHCHECK_URL: optionalString.pipe(z.url({ message: 'must be an http(s) URL' }).optional()),
     HEALTHCHECK_TIMEOUT_MS: int(3000, 100, 60_000),
+    APCA_API_BASE_URL: optionalString.pipe(z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' }).optional()),
+    APCA_API_DATA_URL: optionalString.pipe(z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' }).optional()),
+    ALPACA_DATA_FEED: z.enum(['iex', 'sip']).default('iex'),
+    ALPACA_TIMEOUT_MS: int(10_000, 500, 120_000),
+    VIEWER_HOST: z.string().trim().regex(/^[A-Za-z0-9.:-]{1,253}$/, 'must be a host name or IP address').default('127.0.0.1'),
+    VIEWER_PORT: int(8080, 0, 65_535),
+    VIEWER_TOKEN: optionalString.pipe(z.string().min(16, 'must be at least 16 characters (or empty for no token)').optional()),
+    BRAIN: z.enum(['claude', 'rules']).optional(),
+    ANTHROPIC_BASE_URL: optionalString.pipe(z.url({ message: 'must be an http(s) URL' }).optional()),
+    BRAIN_TRADER_MODEL: z.string().trim().min(1).default('claude-haiku-5-5'),
+    BRAIN_REGIME_MODEL: z.string().trim().min(1).default('claude-haiku-5-5'),
+    BRAIN_REVIEW_MODEL: z.string().trim().min(1).default('claude-sonnet-5-5'),
+    BRAIN_TIMEOUT_MS: int(30_000, 1_000, 600_000),
+    BRAIN_SDK_MAX_RETRIES: int(2, 0, 10),
+    BRAIN_MAX_CONCURRENCY: int(4, 1, 64),
+    BRAIN_MAX_CONSECUTIVE_FAILURES: int(3, 1, 1000),
+    BRAIN_MAX_OUTPUT_TOKENS: int(1024, 256, 8192),
+    BRAIN_CACHE_WARMUP: bool(true),
+    BRAIN_PRICES_JSON: pricesJson,
+    REGIME_TTL_SEC: int(900, 0, 86_400),
   })
   .superRefine((v, ctx) => {
     const hasKeys = v.APCA_API_KEY_ID !== undefined && v.APCA_API_SECRET_KEY !== undefined;
@@ -76,6 +116,19 @@ const schema = z
     }
     if ((v.TRADER_MODE === 'paper' || v.TRADER_MODE === 'live') && !hasKeys) {
       ctx.addIssue({ code: 'custom', path: ['TRADER_MODE'], message: `is ${v.TRADER_MODE} but no Alpaca keys are set; expected APCA_API_KEY_ID and APCA_API_SECRET_KEY, or TRADER_MODE=sim` });
+    }
+    if (v.BRAIN === 'claude' && v.ANTHROPIC_API_KEY === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['BRAIN'], message: 'is claude but ANTHROPIC_API_KEY is not set; expected a key, or BRAIN=rules' });
+    }
+    if ((v.BRAIN ?? (v.ANTHROPIC_API_KEY !== undefined ? 'claude' : 'rules')) === 'claude') {
+      const prices = mergePrices(v.BRAIN_PRICES_JSON);
+      for (const k of ['BRAIN_TRADER_MODEL', 'BRAIN_REGIME_MODEL', 'BRAIN_REVIEW_MODEL'] as const) {
+        if (!priceFor(prices, v[k])) ctx.addIssue({ code: 'custom', path: [k], message: `has no price, so its cost could not be accounted; expected a model in the price table or an entry for it in BRAIN_PRICES_JSON` });
+      }
+    }
+    const alpacaLiveHost = v.APCA_API_BASE_URL !== undefined && new URL(v.APCA_API_BASE_URL).hostname === 'api.alpaca.markets';
+    if (alpacaLiveHost && v.TRADER_MODE !== 'live') {
+      ctx.addIssue({ code: 'custom', path: ['APCA_API_BASE_URL'], message: 'points at the live (real money) trading host but TRADER_MODE is not live; expected https://paper-api.alpaca.markets, or TRADER_MODE=live' });
     }
     if (v.TRADER_MODE === 'live' && v.TRADER_LIVE_CONFIRM !== 'yes') {
       ctx.addIssue({ code: 'custom', path: ['TRADER_LIVE_CONFIRM'], message: 'must be "yes" when TRADER_MODE=live; expected TRADER_LIVE_CONFIRM=yes to trade real money' });
@@ -112,6 +165,27 @@ export interface Config {
   readonly exec: { readonly atrStopMult: number; readonly atrTpMult: number };
   readonly metricsJsonl: string | null;
   readonly healthcheck: { readonly url: string; readonly timeoutMs: number } | null;
+  /** Alpaca endpoints: trading base (paper by default, live only in live mode), market-data base, feed, per-request timeout. */
+  readonly alpacaApi: { readonly baseUrl: string; readonly dataUrl: string; readonly feed: 'iex' | 'sip'; readonly timeoutMs: number };
+  /** The read-only web viewer (npm run viewer). token null: no token required. */
+  readonly viewer: { readonly host: string; readonly port: number; readonly token: string | null };
+  readonly brain: {
+    /** BRAIN; default claude when ANTHROPIC_API_KEY is set, else rules. */
+    readonly kind: 'claude' | 'rules';
+    /** ANTHROPIC_BASE_URL, passed to the SDK as baseURL; null = the SDK's default. */
+    readonly baseUrl: string | null;
+    readonly models: { readonly trader: string; readonly regime: string; readonly review: string };
+    readonly timeoutMs: number;
+    readonly sdkMaxRetries: number;
+    readonly maxConcurrency: number;
+    readonly maxConsecutiveFailures: number;
+    readonly maxOutputTokens: number;
+    readonly cacheWarmup: boolean;
+    /** Defaults in code merged with BRAIN_PRICES_JSON. */
+    readonly prices: PriceTable;
+  };
+  /** REGIME_TTL_SEC: how long (market time) a regime verdict is reused. */
+  readonly regimeTtlSec: number;
 }
 
 /** Reads `.env` (if present) under the real environment; the real environment wins. */
@@ -177,6 +251,26 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     exec: { atrStopMult: v.EXEC_ATR_STOP_MULT, atrTpMult: v.EXEC_ATR_TP_MULT },
     metricsJsonl: v.TRADER_METRICS_JSONL ?? null,
     healthcheck: v.HEALTHCHECK_URL ? { url: v.HEALTHCHECK_URL, timeoutMs: v.HEALTHCHECK_TIMEOUT_MS } : null,
+    alpacaApi: {
+      baseUrl: v.APCA_API_BASE_URL ?? (v.TRADER_MODE === 'live' ? 'https://api.alpaca.markets' : 'https://paper-api.alpaca.markets'),
+      dataUrl: v.APCA_API_DATA_URL ?? 'https://data.alpaca.markets',
+      feed: v.ALPACA_DATA_FEED,
+      timeoutMs: v.ALPACA_TIMEOUT_MS,
+    },
+    viewer: { host: v.VIEWER_HOST, port: v.VIEWER_PORT, token: v.VIEWER_TOKEN ?? null },
+    brain: {
+      kind: v.BRAIN ?? (v.ANTHROPIC_API_KEY !== undefined ? 'claude' : 'rules'),
+      baseUrl: v.ANTHROPIC_BASE_URL ?? null,
+      models: { trader: v.BRAIN_TRADER_MODEL, regime: v.BRAIN_REGIME_MODEL, review: v.BRAIN_REVIEW_MODEL },
+      timeoutMs: v.BRAIN_TIMEOUT_MS,
+      sdkMaxRetries: v.BRAIN_SDK_MAX_RETRIES,
+      maxConcurrency: v.BRAIN_MAX_CONCURRENCY,
+      maxConsecutiveFailures: v.BRAIN_MAX_CONSECUTIVE_FAILURES,
+      maxOutputTokens: v.BRAIN_MAX_OUTPUT_TOKENS,
+      cacheWarmup: v.BRAIN_CACHE_WARMUP,
+      prices: mergePrices(v.BRAIN_PRICES_JSON),
+    },
+    regimeTtlSec: v.REGIME_TTL_SEC,
   };
 }
 

@@ -8,6 +8,8 @@ import type { MarketData } from '../ports/market-data.js';
 import { createJournal, type SqliteJournal } from '../journal/journal.js';
 import { createNyseRulesCalendar } from '../adapters/calendar/nyse-rules.js';
 import { createRulesBrain } from '../adapters/rules/brain.js';
+import { createClaudeBrain } from '../adapters/claude/brain.js';
+import { createSdkMessagesClient } from '../adapters/claude/client.js';
 import { createHealthcheckReporter } from '../adapters/reporters/healthcheck.js';
 import { createMetricsJsonlReporter } from '../adapters/reporters/metrics-jsonl.js';
 import { createSimBroker, type SimBroker } from '../adapters/sim/broker.js';
@@ -16,6 +18,7 @@ import type { PriceFeed } from '../adapters/sim/feed.js';
 import { createSimMarketData } from '../adapters/sim/market-data.js';
 import { createSyntheticFeed } from '../adapters/sim/synthetic.js';
 import { nyDate } from '../core/time/ny.js';
+import { join } from 'node:path';
 
 /**
  * The composition root's building blocks: the only place adapters are chosen.
@@ -60,8 +63,35 @@ export function openJournal(config: Config, wallClock: Clock, mode: string): Sql
   });
 }
 
-export function chooseBrain(_config: Config): Brain {
-  return createRulesBrain();
+/**
+ * BRAIN=claude (the default when ANTHROPIC_API_KEY is set): the Claude brain over the
+ * Anthropic SDK; otherwise the deterministic rules brain. `wallClock` times calls and ages
+ * the weekly feedback file; `log` receives fallback warnings.
+ */
+export function chooseBrain(config: Config, x: { wallClock?: Clock; log?: Logger } = {}): Brain {
+  const b = config.brain;
+  if (b.kind !== 'claude' || config.anthropicKey === null) return createRulesBrain();
+  const client = createSdkMessagesClient({
+    apiKey: config.anthropicKey,
+    ...(b.baseUrl !== null ? { baseURL: b.baseUrl } : {}),
+    timeoutMs: b.timeoutMs,
+    maxRetries: b.sdkMaxRetries,
+    ...(x.log ? { log: x.log } : {}),
+  });
+  return createClaudeBrain({
+    client,
+    models: { trader: b.models.trader, regime: b.models.regime },
+    prices: b.prices,
+    maxConcurrency: b.maxConcurrency,
+    maxConsecutiveFailures: b.maxConsecutiveFailures,
+    maxOutputTokens: b.maxOutputTokens,
+    regimeTtlSec: config.regimeTtlSec,
+    maxSizePct: config.risk.maxSizePct,
+    feedbackPath: join(config.paths.reports, 'TRADER_FEEDBACK.md'),
+    clock: x.wallClock ?? { now: () => Date.now() },
+    cacheWarmup: b.cacheWarmup,
+    ...(x.log ? { log: x.log } : {}),
+  });
 }
 
 export function reportersFor(config: Config): ((s: CycleSummary) => void | Promise<void>)[] {
