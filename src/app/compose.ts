@@ -1,6 +1,7 @@
 import type { Config } from '../config.js';
 import type { CycleDeps, CycleSummary } from '../cycle/types.js';
 import type { Logger } from '../log.js';
+import { createLogger } from '../log.js';
 import type { Brain } from '../ports/brain.js';
 import type { Broker } from '../ports/broker.js';
 import type { Calendar, Clock } from '../ports/clock.js';
@@ -71,12 +72,14 @@ export function openJournal(config: Config, wallClock: Clock, mode: string): Sql
 export function chooseBrain(config: Config, x: { wallClock?: Clock; log?: Logger } = {}): Brain {
   const b = config.brain;
   if (b.kind !== 'claude' || config.anthropicKey === null) return createRulesBrain();
+  const clock = x.wallClock ?? { now: () => Date.now() };
+  const log = x.log ?? createLogger({ level: config.logLevel, clock });
   const client = createSdkMessagesClient({
     apiKey: config.anthropicKey,
     ...(b.baseUrl !== null ? { baseURL: b.baseUrl } : {}),
     timeoutMs: b.timeoutMs,
     maxRetries: b.sdkMaxRetries,
-    ...(x.log ? { log: x.log } : {}),
+    log,
   });
   return createClaudeBrain({
     client,
@@ -88,9 +91,9 @@ export function chooseBrain(config: Config, x: { wallClock?: Clock; log?: Logger
     regimeTtlSec: config.regimeTtlSec,
     maxSizePct: config.risk.maxSizePct,
     feedbackPath: join(config.paths.reports, 'TRADER_FEEDBACK.md'),
-    clock: x.wallClock ?? { now: () => Date.now() },
+    clock,
     cacheWarmup: b.cacheWarmup,
-    ...(x.log ? { log: x.log } : {}),
+    log,
   });
 }
 
