@@ -19,6 +19,15 @@ export interface JournalOptions {
 
 export interface SqliteJournal extends Journal {
   readonly db: Db;
+  /**
+   * Runs `fn` (sync or async) inside one SQLite transaction: every write it makes commits
+   * together (rolled back if it throws), so a backtest pays one commit per batch instead of one
+   * per row. For a single in-process writer only (backtests, the simulator): other code that
+   * writes while `fn` awaits joins the transaction. Writes inside still throw on failure, so
+   * fail-closed holds within the batch; the JSONL mirror is written as rows complete. Nested
+   * calls join the outer batch.
+   */
+  batch<T>(fn: () => T | Promise<T>): Promise<T>;
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -252,6 +261,18 @@ export function createJournal(opts: JournalOptions): SqliteJournal {
         return r ? (JSON.parse(r.state_json) as unknown) : null;
       }),
     saveSimState: (state: unknown) => wrap('saveSimState', () => void stmt.setSim.run(JSON.stringify(state), now())),
+    batch: async <T>(fn: () => T | Promise<T>): Promise<T> => {
+      if (db.inTransaction) return await fn();
+      wrap('batch begin', () => db.exec('BEGIN'));
+      try {
+        const r = await fn();
+        wrap('batch commit', () => db.exec('COMMIT'));
+        return r;
+      } catch (e) {
+        if (db.inTransaction) db.exec('ROLLBACK');
+        throw e;
+      }
+    },
     close: () => {
       jsonl.close();
       if (db.open) db.close();

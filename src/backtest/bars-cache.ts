@@ -1,0 +1,175 @@
+import type { Bar, Session, Timeframe } from '../domain/market.js';
+import { DataError } from '../domain/errors.js';
+import type { MarketData } from '../ports/market-data.js';
+import { addDays, nyDate, nyTime } from '../core/time/ny.js';
+import { nyseSession } from '../adapters/calendar/nyse-rules.js';
+import { createArrayFeed, type PriceFeed } from '../adapters/sim/feed.js';
+import { openDatabase, type Db } from '../journal/sqlite.js';
+
+/**
+ * The local bars cache (SQLite, tables from migration 6): `npm run fetch-bars` fills it from a
+ * MarketData source (Alpaca history), `npm run backtest -- --data alpaca` replays it offline.
+ * Coverage is recorded per (symbol, timeframe, date range) so a fetched range with no bars
+ * (a symbol not yet listed) is known-empty rather than missing; fetches skip covered chunks.
+ */
+
+export type CacheTimeframe = 'day' | 'minute';
+export const TIMEFRAME: Readonly<Record<CacheTimeframe, Timeframe>> = { day: '1Day', minute: '1Min' };
+/** Calendar days per request chunk: daily bars by the year, minute bars by the week. */
+const CHUNK_DAYS: Readonly<Record<CacheTimeframe, number>> = { day: 366, minute: 7 };
+
+export function openBarsCache(path: string): Db {
+  return openDatabase(path);
+}
+
+export interface Coverage {
+  readonly from: string;
+  readonly to: string;
+}
+
+/** The merged date ranges fetched for a symbol and timeframe (adjacent and overlapping ranges joined). */
+export function coverage(db: Db, symbol: string, timeframe: CacheTimeframe): Coverage[] {
+  const rows = db
+    .prepare('SELECT from_date AS "from", to_date AS "to" FROM bars_cache_ranges WHERE symbol = ? AND timeframe = ? ORDER BY from_date, to_date')
+    .all(symbol, timeframe) as Coverage[];
+  const out: { from: string; to: string }[] = [];
+  for (const r of rows) {
+    const last = out[out.length - 1];
+    if (last && r.from <= addDays(last.to, 1)) {
+      if (r.to > last.to) last.to = r.to;
+    } else out.push({ from: r.from, to: r.to });
+  }
+  return out;
+}
+
+/** Date ranges inside [from, to] not yet covered. */
+export function gaps(cov: readonly Coverage[], from: string, to: string): Coverage[] {
+  const out: Coverage[] = [];
+  let cur = from;
+  for (const c of cov) {
+    if (c.to < cur) continue;
+    if (c.from > to) break;
+    if (c.from > cur) out.push({ from: cur, to: addDays(c.from, -1) < to ? addDays(c.from, -1) : to });
+    cur = addDays(c.to, 1);
+    if (cur > to) return out;
+  }
+  if (cur <= to) out.push({ from: cur, to });
+  return out;
+}
+
+export function storeBars(db: Db, x: { symbol: string; timeframe: CacheTimeframe; bars: readonly Bar[]; from: string; to: string; source: string; recordedAt: string }): void {
+  const ins = db.prepare(
+    'INSERT INTO bars_cache (symbol, timeframe, t, end_t, o, h, l, c, v) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (symbol, timeframe, t) DO UPDATE SET end_t = excluded.end_t, o = excluded.o, h = excluded.h, l = excluded.l, c = excluded.c, v = excluded.v',
+  );
+  const range = db.prepare(
+    'INSERT INTO bars_cache_ranges (symbol, timeframe, from_date, to_date, bars, source, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (symbol, timeframe, from_date, to_date) DO UPDATE SET bars = excluded.bars, source = excluded.source, recorded_at = excluded.recorded_at',
+  );
+  db.transaction(() => {
+    for (const b of x.bars) ins.run(x.symbol, x.timeframe, b.t, b.end, b.o, b.h, b.l, b.c, b.v);
+    range.run(x.symbol, x.timeframe, x.from, x.to, x.bars.length, x.source, x.recordedAt);
+  })();
+}
+
+export function readBars(db: Db, symbol: string, timeframe: CacheTimeframe, from: string, to: string): Bar[] {
+  const start = nyTime(from, '00:00');
+  const end = nyTime(addDays(to, 1), '00:00');
+  return (
+    db.prepare('SELECT t, end_t, o, h, l, c, v FROM bars_cache WHERE symbol = ? AND timeframe = ? AND t >= ? AND t < ? ORDER BY t').all(symbol, timeframe, start, end) as {
+      t: number;
+      end_t: number;
+      o: number;
+      h: number;
+      l: number;
+      c: number;
+      v: number;
+    }[]
+  ).map((r) => ({ t: r.t, end: r.end_t, o: r.o, h: r.h, l: r.l, c: r.c, v: r.v }));
+}
+
+export interface FetchPlan {
+  readonly symbols: readonly string[];
+  readonly timeframe: CacheTimeframe;
+  readonly from: string;
+  readonly to: string;
+  /** Fetch again even where the cache already covers the range. */
+  readonly refresh?: boolean;
+}
+
+export interface FetchReport {
+  readonly requests: number;
+  readonly bars: number;
+  readonly skippedChunks: number;
+}
+
+/**
+ * Fills the cache from `source` for [from, to] (New York dates, inclusive): one batched request
+ * per chunk for all symbols still missing it. Chunks already covered are skipped (unless refresh).
+ */
+export async function fetchBarsToCache(
+  db: Db,
+  source: MarketData,
+  plan: FetchPlan,
+  x: { readonly sourceName: string; readonly now: () => number; readonly onChunk?: (from: string, to: string, bars: number) => void },
+): Promise<FetchReport> {
+  let requests = 0;
+  let total = 0;
+  let skipped = 0;
+  for (let cur = plan.from; cur <= plan.to; cur = addDays(cur, CHUNK_DAYS[plan.timeframe])) {
+    const end = addDays(cur, CHUNK_DAYS[plan.timeframe] - 1) < plan.to ? addDays(cur, CHUNK_DAYS[plan.timeframe] - 1) : plan.to;
+    const need = plan.refresh ? [...plan.symbols] : plan.symbols.filter((s) => gaps(coverage(db, s, plan.timeframe), cur, end).length > 0);
+    if (need.length === 0) {
+      skipped++;
+      continue;
+    }
+    requests++;
+    const got = await source.getBars({ symbols: need, timeframe: TIMEFRAME[plan.timeframe], start: nyTime(cur, '00:00'), end: nyTime(addDays(end, 1), '00:00') - 1 });
+    const recordedAt = new Date(x.now()).toISOString();
+    let n = 0;
+    for (const s of need) {
+      const bars = got.get(s) ?? [];
+      n += bars.length;
+      storeBars(db, { symbol: s, timeframe: plan.timeframe, bars, from: cur, to: end, source: x.sourceName, recordedAt });
+    }
+    total += n;
+    x.onChunk?.(cur, end, n);
+  }
+  return { requests, bars: total, skippedChunks: skipped };
+}
+
+/**
+ * A replay feed over the cache. Daily: bars over [warmupFrom, to]. Minute: minute bars over
+ * [from, to] plus daily bars over [warmupFrom, to] for indicator history. Every symbol must be
+ * covered over those ranges, else a DataError names the fetch-bars command that fills the gap.
+ */
+export function loadCachedFeed(db: Db, x: { symbols: readonly string[]; timeframe: CacheTimeframe; from: string; to: string; warmupFrom: string }): PriceFeed {
+  const problems: string[] = [];
+  const need = (tf: CacheTimeframe, from: string, to: string) => {
+    for (const s of x.symbols) {
+      const g = gaps(coverage(db, s, tf), from, to);
+      if (g.length > 0) problems.push(`${s} ${tf} ${g.map((r) => `${r.from}..${r.to}`).join(', ')}`);
+    }
+  };
+  need('day', x.warmupFrom, x.to);
+  if (x.timeframe === 'minute') need('minute', x.from, x.to);
+  if (problems.length > 0) {
+    throw new DataError(
+      `the bars cache does not cover: ${problems.slice(0, 8).join('; ')}${problems.length > 8 ? ` (+${problems.length - 8} more)` : ''}. ` +
+        `Run: npm run fetch-bars -- --symbols ${x.symbols.join(',')} --from ${x.from} --to ${x.to} --timeframe ${x.timeframe}`,
+    );
+  }
+  const sessions = new Map<string, Session>();
+  const daily = new Map<string, Bar[]>();
+  const minute = new Map<string, Bar[]>();
+  for (const s of x.symbols) {
+    const d = readBars(db, s, 'day', x.warmupFrom, x.to);
+    daily.set(s, d);
+    for (const b of d) {
+      const date = nyDate(b.t);
+      const ses = nyseSession(date);
+      if (ses) sessions.set(date, ses);
+    }
+    if (x.timeframe === 'minute') minute.set(s, readBars(db, s, 'minute', x.from, x.to));
+  }
+  const list = [...sessions.values()].sort((a, b) => a.open - b.open);
+  return x.timeframe === 'minute' ? createArrayFeed({ daily, minute, sessions: list }) : createArrayFeed({ daily, sessions: list });
+}
