@@ -13,7 +13,12 @@ export interface BenchmarkSlice {
 
 export interface RegimeInputs {
   readonly as_of: string;
+  /** Benchmarks the data source had: SPY, QQQ, IWM, TLT, GLD, the dollar proxy UUP, the volatility proxy VIXY. */
   readonly benchmarks: readonly BenchmarkSlice[];
   /** Share of watchlist symbols trading above their 50-day SMA (0..1), when known. */
   readonly breadth_above_sma50: number | null;
+  /** How many watchlist symbols the breadth figure counts. */
+  readonly breadth_symbols?: number;
+  /** Benchmarks the data source did not have (skipped, not guessed). */
+  readonly skipped_benchmarks?: readonly string[];
 }
