@@ -2,6 +2,7 @@ import { readFileSync, existsSync } from 'node:fs';
 import { parseEnv } from 'node:util';
 import { z } from 'zod';
 import { ConfigError } from './domain/errors.js';
+import { parseSlots, type SlotSpec } from './jobs/schedule.js';
 import { mergePrices, priceFor, priceTableSchema, type PriceTable } from './adapters/claude/pricing.js';
 
 /**
@@ -24,6 +25,19 @@ const symbolList = z
   .default('')
   .transform((s) => s.split(',').map((x) => x.trim().toUpperCase()).filter(Boolean))
   .pipe(z.array(z.string().regex(/^[A-Z][A-Z0-9.]{0,9}$/, 'each symbol must be 1-10 of A-Z, 0-9 or "."')));
+/** Cycle slots: HH:MM New York times (comma-separated) or cron patterns (";"-separated); see jobs/schedule.ts. */
+const slotList = (def: string) =>
+  z
+    .string()
+    .default(def)
+    .transform((s, ctx): SlotSpec[] => {
+      try {
+        return parseSlots(s);
+      } catch (e) {
+        ctx.addIssue({ code: 'custom', message: `${e instanceof Error ? e.message : String(e)}; expected HH:MM New York times separated by commas, or cron patterns separated by ";"` });
+        return z.NEVER;
+      }
+    });
 const optionalString = z
   .string()
   .optional()
@@ -75,22 +89,6 @@ const schema = z
     SIM_COMMISSION_PER_SHARE: num(0, 0, 10),
     SIM_COMMISSION_MIN: num(0, 0, 1000),
     WATCHLIST_STATIC: symbolList,
-    WATCHLIST_ANCHORS: symbolList,
-    WATCHLIST_SCREENER_SIZE: int(30, 0, 100),
-    WATCHLIST_SCREENER_KIND: z.enum(['most_actives', 'movers']).default('most_actives'),
-    WATCHLIST_INCLUDE_OPEN_POSITIONS: bool(true),
-    WATCHLIST_MIN_PRICE: num(5, 0, 100_000),
-    WATCHLIST_MIN_DOLLAR_VOLUME: num(5_000_000, 0, 1e12),
-    REGIME_BEARISH_INJECT_THRESHOLD: num(0.6, 0, 1),
-    REGIME_HEDGE_TICKERS: symbolList,
-    STALE_QUOTE_SEC: int(300, 1, 86_400),
-    NEWS_ENABLED: bool(true),
-    NEWS_TTL_SEC: int(900, 0, 86_400),
-    NEWS_LOOKBACK_HOURS: int(24, 1, 720),
-    NEWS_PER_SYMBOL: int(3, 0, 20),
-    SECTOR_LOOKUP_ENABLED: bool(true),
-    SECTOR_TTL_SEC: int(86_400, 0, 7 * 86_400),
-    EARNINGS_WITHIN_DAYS: int(5, 0, 90),
     CYCLE_CONCURRENCY: int(4, 1, 64),
     RISK_MIN_CONFIDENCE: num(0.55, 0, 1),
     RISK_MAX_SIZE_PCT: num(0.1, 0, 1),
@@ -103,6 +101,13 @@ const schema = z
     TRADER_METRICS_JSONL: optionalString,
     HEALTHCHECK_URL: optionalString.pipe(z.url({ message: 'must be an http(s) URL' }).optional()),
     HEALTHCHECK_TIMEOUT_MS: int(3000, 100, 60_000),
+    SCHEDULE_SLOTS: slotList('10:00,12:00,14:00,15:30'),
+    SCHEDULE_EXTRA_SLOTS: slotList(''),
+    SCHEDULE_JITTER_SEC: int(60, 0, 1800),
+    POSITION_HEALTH_INTERVAL_MIN: int(5, 0, 390),
+    EOD_DELAY_MIN: int(15, 0, 480),
+    SHUTDOWN_GRACE_SEC: int(60, 1, 3600),
+    TRADER_HALT_FILE: z.string().trim().min(1).default('data/HALT'),
     APCA_API_BASE_URL: optionalString.pipe(z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' }).optional()),
     APCA_API_DATA_URL: optionalString.pipe(z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' }).optional()),
     ALPACA_DATA_FEED: z.enum(['iex', 'sip']).default('iex'),
@@ -181,6 +186,18 @@ export interface Config {
   readonly exec: { readonly atrStopMult: number; readonly atrTpMult: number };
   readonly metricsJsonl: string | null;
   readonly healthcheck: { readonly url: string; readonly timeoutMs: number } | null;
+  /** The service's schedule (npm start, and the demo in accelerated time). */
+  readonly schedule: {
+    /** SCHEDULE_SLOTS then SCHEDULE_EXTRA_SLOTS, deduplicated. */
+    readonly slots: readonly SlotSpec[];
+    readonly jitterSec: number;
+    /** 0 disables the position-health job. */
+    readonly positionHealthIntervalMin: number;
+    readonly eodDelayMin: number;
+    readonly shutdownGraceSec: number;
+  };
+  /** TRADER_HALT_FILE: while this file exists every cycle turns BUY/SELL into HOLD (rule kill_switch). */
+  readonly haltFile: string;
   /** Alpaca endpoints: trading base (paper by default, live only in live mode), market-data base, feed, per-request timeout. */
   readonly alpacaApi: { readonly baseUrl: string; readonly dataUrl: string; readonly feed: 'iex' | 'sip'; readonly timeoutMs: number };
   /** The read-only web viewer (npm run viewer). token null: no token required. */
@@ -202,28 +219,6 @@ export interface Config {
   };
   /** REGIME_TTL_SEC: how long (market time) a regime verdict is reused. */
   readonly regimeTtlSec: number;
-  /** Watchlist composition (used when WATCHLIST_STATIC is empty; held symbols either way). */
-  readonly watchlistRules: {
-    readonly anchors: readonly string[];
-    readonly screenerSize: number;
-    readonly screenerKind: 'most_actives' | 'movers';
-    readonly includeOpenPositions: boolean;
-    readonly minPrice: number;
-    readonly minAvgDollarVolume: number;
-    readonly bearishInjectThreshold: number;
-    readonly hedgeTickers: readonly string[];
-  };
-  /** Snapshot data quality and best-effort enrichment. */
-  readonly snapshot: {
-    readonly staleQuoteSec: number;
-    readonly newsEnabled: boolean;
-    readonly newsTtlSec: number;
-    readonly newsLookbackHours: number;
-    readonly newsPerSymbol: number;
-    readonly sectorEnabled: boolean;
-    readonly sectorTtlSec: number;
-    readonly earningsWithinDays: number;
-  };
 }
 
 /** Reads `.env` (if present) under the real environment; the real environment wins. */
@@ -276,8 +271,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       commissionPerShare: v.SIM_COMMISSION_PER_SHARE,
       commissionMin: v.SIM_COMMISSION_MIN,
     },
-    // Empty: the screener (plus anchors, hedges and held symbols) makes the list each cycle.
-    watchlist: v.WATCHLIST_STATIC,
+    watchlist: v.WATCHLIST_STATIC.length > 0 ? v.WATCHLIST_STATIC : [...DEFAULT_UNIVERSE],
     concurrency: v.CYCLE_CONCURRENCY,
     risk: {
       minConfidence: v.RISK_MIN_CONFIDENCE,
@@ -290,6 +284,14 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     exec: { atrStopMult: v.EXEC_ATR_STOP_MULT, atrTpMult: v.EXEC_ATR_TP_MULT },
     metricsJsonl: v.TRADER_METRICS_JSONL ?? null,
     healthcheck: v.HEALTHCHECK_URL ? { url: v.HEALTHCHECK_URL, timeoutMs: v.HEALTHCHECK_TIMEOUT_MS } : null,
+    schedule: {
+      slots: [...v.SCHEDULE_SLOTS, ...v.SCHEDULE_EXTRA_SLOTS].filter((s, i, all) => all.findIndex((x) => x.cron === s.cron) === i),
+      jitterSec: v.SCHEDULE_JITTER_SEC,
+      positionHealthIntervalMin: v.POSITION_HEALTH_INTERVAL_MIN,
+      eodDelayMin: v.EOD_DELAY_MIN,
+      shutdownGraceSec: v.SHUTDOWN_GRACE_SEC,
+    },
+    haltFile: v.TRADER_HALT_FILE,
     alpacaApi: {
       baseUrl: v.APCA_API_BASE_URL ?? (v.TRADER_MODE === 'live' ? 'https://api.alpaca.markets' : 'https://paper-api.alpaca.markets'),
       dataUrl: v.APCA_API_DATA_URL ?? 'https://data.alpaca.markets',
@@ -310,27 +312,6 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       prices: mergePrices(v.BRAIN_PRICES_JSON),
     },
     regimeTtlSec: v.REGIME_TTL_SEC,
-    watchlistRules: {
-      anchors: v.WATCHLIST_ANCHORS,
-      screenerSize: v.WATCHLIST_SCREENER_SIZE,
-      screenerKind: v.WATCHLIST_SCREENER_KIND,
-      includeOpenPositions: v.WATCHLIST_INCLUDE_OPEN_POSITIONS,
-      minPrice: v.WATCHLIST_MIN_PRICE,
-      minAvgDollarVolume: v.WATCHLIST_MIN_DOLLAR_VOLUME,
-      bearishInjectThreshold: v.REGIME_BEARISH_INJECT_THRESHOLD,
-      // Unset: the inverse ETFs SH and PSQ; set to empty: no hedges.
-      hedgeTickers: env.REGIME_HEDGE_TICKERS === undefined ? ['SH', 'PSQ'] : v.REGIME_HEDGE_TICKERS,
-    },
-    snapshot: {
-      staleQuoteSec: v.STALE_QUOTE_SEC,
-      newsEnabled: v.NEWS_ENABLED,
-      newsTtlSec: v.NEWS_TTL_SEC,
-      newsLookbackHours: v.NEWS_LOOKBACK_HOURS,
-      newsPerSymbol: v.NEWS_PER_SYMBOL,
-      sectorEnabled: v.SECTOR_LOOKUP_ENABLED,
-      sectorTtlSec: v.SECTOR_TTL_SEC,
-      earningsWithinDays: v.EARNINGS_WITHIN_DAYS,
-    },
   };
 }
 

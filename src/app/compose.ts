@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import type { Config } from '../config.js';
 import type { CycleDeps, CycleSummary } from '../cycle/types.js';
 import type { Logger } from '../log.js';
@@ -19,7 +20,6 @@ import type { PriceFeed } from '../adapters/sim/feed.js';
 import { createSimMarketData } from '../adapters/sim/market-data.js';
 import { createSyntheticFeed } from '../adapters/sim/synthetic.js';
 import { nyDate } from '../core/time/ny.js';
-import { createCycleCaches, type MarketSettings } from '../cycle/market-context.js';
 import { join } from 'node:path';
 
 /**
@@ -105,34 +105,6 @@ export function reportersFor(config: Config): ((s: CycleSummary) => void | Promi
   return out;
 }
 
-/** Watchlist, regime-cache, enrichment and snapshot settings from the configuration. */
-export function marketSettingsFor(config: Config): MarketSettings {
-  const w = config.watchlistRules;
-  const s = config.snapshot;
-  return {
-    anchors: w.anchors,
-    screenerSize: w.screenerSize,
-    screenerKind: w.screenerKind,
-    includeOpenPositions: w.includeOpenPositions,
-    minPrice: w.minPrice,
-    minAvgDollarVolume: w.minAvgDollarVolume,
-    bearishInjectThreshold: w.bearishInjectThreshold,
-    hedgeTickers: w.hedgeTickers,
-    regimeTtlSec: config.regimeTtlSec,
-    enrichment: {
-      newsEnabled: s.newsEnabled && s.newsPerSymbol > 0,
-      newsTtlSec: s.newsTtlSec,
-      newsLookbackHours: s.newsLookbackHours,
-      newsPerSymbol: s.newsPerSymbol,
-      sectorEnabled: s.sectorEnabled,
-      sectorTtlSec: s.sectorTtlSec,
-      earningsTtlSec: 21_600,
-      earningsWithinDays: s.earningsWithinDays,
-    },
-    snapshot: { staleQuoteSec: s.staleQuoteSec, newsPerSymbol: s.newsPerSymbol, newsLookbackHours: s.newsLookbackHours, earningsWithinDays: s.earningsWithinDays },
-  };
-}
-
 export function cycleDeps(x: {
   config: Config;
   mode: string;
@@ -144,8 +116,9 @@ export function cycleDeps(x: {
   journal: SqliteJournal;
   log: Logger;
   reporters?: readonly ((s: CycleSummary) => void | Promise<void>)[];
+  /** Default: the TRADER_HALT_FILE kill switch. */
+  haltSwitch?: () => boolean;
 }): CycleDeps {
-  const market = marketSettingsFor(x.config);
   return {
     mode: x.mode,
     wallClock: x.wallClock,
@@ -161,9 +134,13 @@ export function cycleDeps(x: {
       risk: x.config.risk,
       exec: x.config.exec,
       lookbackDays: LOOKBACK_DAYS,
-      market,
     },
-    caches: createCycleCaches(market),
     reporters: x.reporters ?? reportersFor(x.config),
+    haltSwitch: x.haltSwitch ?? haltSwitchFor(x.config),
   };
+}
+
+/** The kill switch: engaged while TRADER_HALT_FILE (default data/HALT) exists. Checked per decision, so it bites within one cycle. */
+export function haltSwitchFor(config: Config): () => boolean {
+  return () => existsSync(config.haltFile);
 }

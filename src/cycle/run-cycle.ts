@@ -1,15 +1,16 @@
 import type { Account, Order, Position } from '../domain/broker.js';
-import type { BrainResult, LlmUsage, RegimeVerdict } from '../domain/decision.js';
+import type { BrainResult, LlmUsage, RegimeVerdict, RiskOutcome } from '../domain/decision.js';
 import { holdDecision } from '../domain/decision.js';
+import type { Bar, LatestQuote } from '../domain/market.js';
 import type { Snapshot } from '../domain/snapshot.js';
 import type { ExecuteBlock } from '../ports/journal.js';
+import { buildRegimeInputs, REGIME_BENCHMARKS } from '../core/regime.js';
 import { validateDecision } from '../core/risk/validate.js';
-import { snapshotExcerpt } from '../core/snapshot.js';
+import { buildSnapshot } from '../core/snapshot.js';
 import { nyDate } from '../core/time/ny.js';
 import { sessionAt } from '../core/time/sessions.js';
-import type { WatchlistEntry } from '../core/watchlist.js';
+import { resolveWatchlist, type WatchlistEntry } from '../core/watchlist.js';
 import { executeDecision } from './execute.js';
-import { chooseWatchlist, createCycleCaches, loadMarket, loadSymbolExtras, marketSettings, snapshotFor, type SnapshotContext } from './market-context.js';
 import { cycleIdFor, tradeIdFor } from './ids.js';
 import { summarize, type SymbolOutcome } from './summary.js';
 import type { CycleDeps, CycleSummary, StageTiming } from './types.js';
@@ -21,7 +22,15 @@ export interface CycleOptions {
   /** Run even when the market is closed (operator's --force). */
   readonly force?: boolean;
   readonly cycleId?: string;
+  /**
+   * Graceful shutdown: once aborted, no further symbol is started; symbols already in flight
+   * finish and are journaled, symbols not started are not journaled at all.
+   */
+  readonly signal?: AbortSignal;
 }
+
+/** Rule id of the operator's kill switch (deps.haltSwitch): every BUY/SELL becomes a journaled HOLD. */
+export const KILL_SWITCH_RULE = 'kill_switch';
 
 interface CycleContext {
   readonly cycleId: string;
@@ -29,8 +38,8 @@ interface CycleContext {
   readonly account: Account;
   readonly positions: ReadonlyMap<string, Position>;
   readonly openOrders: readonly Order[];
-  /** Everything the symbols' snapshots are built from (market stage, minute bars, enrichment). */
-  readonly market: SnapshotContext;
+  readonly bars: ReadonlyMap<string, readonly Bar[]>;
+  readonly latest: ReadonlyMap<string, LatestQuote>;
   readonly regime: RegimeVerdict;
   /** Mutable on purpose: BUYs approved so far, reserved synchronously at validation. */
   buysApproved: number;
@@ -76,21 +85,20 @@ export async function runCycle(deps: CycleDeps, asOf: number, opts: CycleOptions
     const [account, positions, openOrders] = await timed('broker_state', () =>
       Promise.all([deps.broker.getAccount(), deps.broker.getPositions(), deps.broker.getOpenOrders()]),
     );
-    // Market data in a constant number of batched requests (see market-context.ts).
-    const held = positions.map((p) => p.symbol);
-    const caches = deps.caches ?? createCycleCaches(marketSettings(deps.settings.market));
-    const stage = await timed('market_data', () => loadMarket(deps, asOf, held));
-    for (const note of stage.notes) deps.log.info('market data note', { cycle_id: cycleId, note });
+    watchlist = resolveWatchlist(deps.settings.watchlist, positions.map((p) => p.symbol));
+    const symbols = [...new Set([...watchlist.map((w) => w.symbol), ...REGIME_BENCHMARKS])];
+    const [bars, latest] = await timed('market_data', () =>
+      Promise.all([
+        deps.market.getBars({ symbols, timeframe: '1Day', start: asOf - deps.settings.lookbackDays * DAY, end: asOf }),
+        deps.market.getLatest(symbols),
+      ]),
+    );
     const regime = await timed('regime', async () => {
-      // Reused within REGIME_TTL_SEC (market time); a reused verdict carries cached: true.
-      const hit = caches.regime.get(asOf);
-      if (hit) return hit;
-      const inputs = stage.regimeInputs;
+      const inputs = buildRegimeInputs(asOf, bars, latest, watchlist.map((w) => w.symbol));
       try {
         const r = await deps.brain.regime(inputs);
         regimeUsage = r.usage;
         if (r.fallback) deps.log.warn('regime fell back', { cycle_id: cycleId, source: r.verdict.source, reason: r.fallback.reason });
-        else if (!r.verdict.cached) caches.regime.put(r.verdict, asOf);
         return r.verdict;
       } catch (e) {
         deps.log.warn('regime failed; neutral fallback', { cycle_id: cycleId, error: errText(e) });
@@ -98,13 +106,7 @@ export async function runCycle(deps: CycleDeps, asOf: number, opts: CycleOptions
       }
     });
     deps.journal.recordUsage(cycleId, null, asOf, regimeUsage);
-    const resolved = chooseWatchlist(deps, stage, regime, held);
-    watchlist = [...resolved.entries];
-    if (resolved.excluded.length > 0) deps.log.info('watchlist exclusions', { cycle_id: cycleId, excluded: resolved.excluded });
-    const extras = await timed('market_data', () => loadSymbolExtras(deps, caches, asOf, session, watchlist.map((w) => w.symbol), held));
-    for (const note of extras.notes) deps.log.warn('enrichment unavailable', { cycle_id: cycleId, note });
-    const market: SnapshotContext = { asOf, session, stage, extras, account, positions, openOrders, regime, settings: marketSettings(deps.settings.market).snapshot };
-    ctx = { cycleId, asOf, account, positions: new Map(positions.map((p) => [p.symbol, p])), openOrders, market, regime, buysApproved: 0 };
+    ctx = { cycleId, asOf, account, positions: new Map(positions.map((p) => [p.symbol, p])), openOrders, bars, latest, regime, buysApproved: 0 };
   } catch (e) {
     const s = summarize({ cycleId, asOf, deps, status: 'failed', reason: `setup failed: ${errText(e)}`, outcomes: [], timings, regime: null, durationMs: wall.now() - t0 });
     deps.log.error('cycle setup failed', { cycle_id: cycleId, error: errText(e) });
@@ -116,7 +118,7 @@ export async function runCycle(deps: CycleDeps, asOf: number, opts: CycleOptions
   const queue = watchlist.map((w) => w.symbol);
   let next = 0;
   const worker = async () => {
-    while (next < queue.length) {
+    while (next < queue.length && !opts.signal?.aborted) {
       const symbol = queue[next++]!;
       outcomes.push(await processSymbol(deps, ctx, symbol, timed));
     }
@@ -125,7 +127,10 @@ export async function runCycle(deps: CycleDeps, asOf: number, opts: CycleOptions
   outcomes.sort((a, b) => queue.indexOf(a.symbol) - queue.indexOf(b.symbol));
 
   const failed = outcomes.some((o) => o.error !== undefined);
-  const s = summarize({ cycleId, asOf, deps, status: failed ? 'failed' : 'ok', outcomes, timings, regime: ctx.regime, durationMs: wall.now() - t0, regimeUsage });
+  const notStarted = queue.length - outcomes.length;
+  const reason = notStarted > 0 ? `stopped early by shutdown: ${notStarted} of ${queue.length} symbols not started` : undefined;
+  if (reason) deps.log.warn('cycle stopped early', { cycle_id: cycleId, not_started: notStarted, reason });
+  const s = summarize({ cycleId, asOf, deps, status: failed ? 'failed' : 'ok', ...(reason ? { reason } : {}), outcomes, timings, regime: ctx.regime, durationMs: wall.now() - t0, regimeUsage });
   finish(deps, cycleId, s, ctx.account.equity, watchlist, timings, ctx.regime);
   return s;
 }
@@ -168,7 +173,18 @@ async function processSymbol(deps: CycleDeps, ctx: CycleContext, symbol: string,
       cost = prior.logic.cost_usd;
       usage = prior.logic.usage ?? [];
     } else {
-      snapshot = await timed('snapshot', () => snapshotFor(ctx.market, symbol), symbol);
+      snapshot = await timed('snapshot', () =>
+        buildSnapshot({
+          symbol,
+          asOf: ctx.asOf,
+          dailyBars: ctx.bars.get(symbol) ?? [],
+          latest: ctx.latest.get(symbol) ?? null,
+          account: ctx.account,
+          position: ctx.positions.get(symbol) ?? null,
+          openOrders: ctx.openOrders,
+          openPositions: ctx.positions.size,
+          regime: ctx.regime,
+        }), symbol);
       const result: BrainResult = await timed('decide', async () => {
         try {
           return await deps.brain.decide(snapshot);
@@ -180,7 +196,7 @@ async function processSymbol(deps: CycleDeps, ctx: CycleContext, symbol: string,
       const outcome = await timed('risk', () => {
         const o = validateDecision(result.decision, { snapshot, lastEquity: ctx.account.lastEquity, buysApproved: ctx.buysApproved }, deps.settings.risk);
         if (o.kind === 'approved' && o.final.action === 'BUY') ctx.buysApproved++;
-        return o;
+        return killSwitch(deps, o);
       }, symbol);
       finalDecision = outcome.final;
       action = finalDecision.action;
@@ -199,8 +215,7 @@ async function processSymbol(deps: CycleDeps, ctx: CycleContext, symbol: string,
           price: snap.price,
           equity: snap.account.equity,
           logic: {
-            // A redacted, size-bounded excerpt (<= 8 KB) with the same shape; the brain saw the full snapshot.
-            snapshot: snapshotExcerpt(snap),
+            snapshot: snap,
             raw: result.raw,
             model_decision: result.decision,
             final: outcome.final,
@@ -217,6 +232,12 @@ async function processSymbol(deps: CycleDeps, ctx: CycleContext, symbol: string,
 
     let exec: ExecuteBlock;
     let execError: string | undefined;
+    if (prior && finalDecision.action !== 'HOLD' && deps.haltSwitch?.()) {
+      // An intent journaled before the kill switch was engaged is not carried out.
+      exec = { status: 'skipped', detail: `${KILL_SWITCH_RULE}: kill switch engaged; journaled intent not sent` };
+      await timed('journal_result', () => deps.journal.recordResult(tradeId, exec), symbol);
+      return { symbol, action, execute: exec.status, cost, usage, resumed: 'executed' as const };
+    }
     try {
       const fd = finalDecision;
       const snap = snapshot;
@@ -231,4 +252,12 @@ async function processSymbol(deps: CycleDeps, ctx: CycleContext, symbol: string,
     deps.log.error('symbol failed', { cycle_id: ctx.cycleId, symbol, error: errText(e) });
     return { symbol, action, execute: 'error', cost, usage, error: errText(e) };
   }
+}
+
+/** The operator's kill switch: when engaged, a BUY or SELL the risk engine let through becomes a HOLD naming the rule. */
+function killSwitch(deps: CycleDeps, o: RiskOutcome): RiskOutcome {
+  if (o.final.action === 'HOLD' || !deps.haltSwitch?.()) return o;
+  const detail = 'kill switch engaged (HALT file present): no new orders';
+  const final = { ...holdDecision(o.final.symbol, o.final.strategy, `HOLD: ${detail}`), evidence: o.final.evidence };
+  return { kind: 'halt', final, overrides: [...o.overrides, { rule: KILL_SWITCH_RULE, effect: 'halt', detail }] };
 }

@@ -139,4 +139,13 @@ CREATE INDEX llm_usage_cycle ON llm_usage (cycle_id);
 CREATE INDEX llm_usage_as_of ON llm_usage (as_of);
 `,
   },
+  {
+    version: 5,
+    name: 'eod digest read indexes',
+    sql: `
+-- The EOD digest reads one New York day of decisions and of filled orders.
+CREATE INDEX IF NOT EXISTS trades_as_of ON trades (as_of);
+CREATE INDEX IF NOT EXISTS orders_filled_at ON orders (filled_at) WHERE status = 'filled';
+`,
+  },
 ];
