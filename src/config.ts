@@ -89,6 +89,22 @@ const schema = z
     SIM_COMMISSION_PER_SHARE: num(0, 0, 10),
     SIM_COMMISSION_MIN: num(0, 0, 1000),
     WATCHLIST_STATIC: symbolList,
+    WATCHLIST_ANCHORS: symbolList,
+    WATCHLIST_SCREENER_SIZE: int(30, 0, 100),
+    WATCHLIST_SCREENER_KIND: z.enum(['most_actives', 'movers']).default('most_actives'),
+    WATCHLIST_INCLUDE_OPEN_POSITIONS: bool(true),
+    WATCHLIST_MIN_PRICE: num(5, 0, 100_000),
+    WATCHLIST_MIN_DOLLAR_VOLUME: num(5_000_000, 0, 1e12),
+    REGIME_BEARISH_INJECT_THRESHOLD: num(0.6, 0, 1),
+    REGIME_HEDGE_TICKERS: symbolList,
+    STALE_QUOTE_SEC: int(300, 1, 86_400),
+    NEWS_ENABLED: bool(true),
+    NEWS_TTL_SEC: int(900, 0, 86_400),
+    NEWS_LOOKBACK_HOURS: int(24, 1, 720),
+    NEWS_PER_SYMBOL: int(3, 0, 20),
+    SECTOR_LOOKUP_ENABLED: bool(true),
+    SECTOR_TTL_SEC: int(86_400, 0, 7 * 86_400),
+    EARNINGS_WITHIN_DAYS: int(5, 0, 90),
     CYCLE_CONCURRENCY: int(4, 1, 64),
     RISK_MIN_CONFIDENCE: num(0.55, 0, 1),
     RISK_MAX_SIZE_PCT: num(0.1, 0, 1),
@@ -219,6 +235,28 @@ export interface Config {
   };
   /** REGIME_TTL_SEC: how long (market time) a regime verdict is reused. */
   readonly regimeTtlSec: number;
+  /** Watchlist composition (used when WATCHLIST_STATIC is empty; held symbols either way). */
+  readonly watchlistRules: {
+    readonly anchors: readonly string[];
+    readonly screenerSize: number;
+    readonly screenerKind: 'most_actives' | 'movers';
+    readonly includeOpenPositions: boolean;
+    readonly minPrice: number;
+    readonly minAvgDollarVolume: number;
+    readonly bearishInjectThreshold: number;
+    readonly hedgeTickers: readonly string[];
+  };
+  /** Snapshot data quality and best-effort enrichment. */
+  readonly snapshot: {
+    readonly staleQuoteSec: number;
+    readonly newsEnabled: boolean;
+    readonly newsTtlSec: number;
+    readonly newsLookbackHours: number;
+    readonly newsPerSymbol: number;
+    readonly sectorEnabled: boolean;
+    readonly sectorTtlSec: number;
+    readonly earningsWithinDays: number;
+  };
 }
 
 /** Reads `.env` (if present) under the real environment; the real environment wins. */
@@ -271,7 +309,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       commissionPerShare: v.SIM_COMMISSION_PER_SHARE,
       commissionMin: v.SIM_COMMISSION_MIN,
     },
-    watchlist: v.WATCHLIST_STATIC.length > 0 ? v.WATCHLIST_STATIC : [...DEFAULT_UNIVERSE],
+    // Empty: the screener (plus anchors, hedges and held symbols) makes the list each cycle.
+    watchlist: v.WATCHLIST_STATIC,
     concurrency: v.CYCLE_CONCURRENCY,
     risk: {
       minConfidence: v.RISK_MIN_CONFIDENCE,
@@ -312,6 +351,27 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       prices: mergePrices(v.BRAIN_PRICES_JSON),
     },
     regimeTtlSec: v.REGIME_TTL_SEC,
+    watchlistRules: {
+      anchors: v.WATCHLIST_ANCHORS,
+      screenerSize: v.WATCHLIST_SCREENER_SIZE,
+      screenerKind: v.WATCHLIST_SCREENER_KIND,
+      includeOpenPositions: v.WATCHLIST_INCLUDE_OPEN_POSITIONS,
+      minPrice: v.WATCHLIST_MIN_PRICE,
+      minAvgDollarVolume: v.WATCHLIST_MIN_DOLLAR_VOLUME,
+      bearishInjectThreshold: v.REGIME_BEARISH_INJECT_THRESHOLD,
+      // Unset: the inverse ETFs SH and PSQ; set to empty: no hedges.
+      hedgeTickers: env.REGIME_HEDGE_TICKERS === undefined ? ['SH', 'PSQ'] : v.REGIME_HEDGE_TICKERS,
+    },
+    snapshot: {
+      staleQuoteSec: v.STALE_QUOTE_SEC,
+      newsEnabled: v.NEWS_ENABLED,
+      newsTtlSec: v.NEWS_TTL_SEC,
+      newsLookbackHours: v.NEWS_LOOKBACK_HOURS,
+      newsPerSymbol: v.NEWS_PER_SYMBOL,
+      sectorEnabled: v.SECTOR_LOOKUP_ENABLED,
+      sectorTtlSec: v.SECTOR_TTL_SEC,
+      earningsWithinDays: v.EARNINGS_WITHIN_DAYS,
+    },
   };
 }
 

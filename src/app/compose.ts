@@ -20,6 +20,7 @@ import type { PriceFeed } from '../adapters/sim/feed.js';
 import { createSimMarketData } from '../adapters/sim/market-data.js';
 import { createSyntheticFeed } from '../adapters/sim/synthetic.js';
 import { nyDate } from '../core/time/ny.js';
+import { createCycleCaches, type MarketSettings } from '../cycle/market-context.js';
 import { join } from 'node:path';
 
 /**
@@ -105,6 +106,34 @@ export function reportersFor(config: Config): ((s: CycleSummary) => void | Promi
   return out;
 }
 
+/** Watchlist, regime-cache, enrichment and snapshot settings from the configuration. */
+export function marketSettingsFor(config: Config): MarketSettings {
+  const w = config.watchlistRules;
+  const s = config.snapshot;
+  return {
+    anchors: w.anchors,
+    screenerSize: w.screenerSize,
+    screenerKind: w.screenerKind,
+    includeOpenPositions: w.includeOpenPositions,
+    minPrice: w.minPrice,
+    minAvgDollarVolume: w.minAvgDollarVolume,
+    bearishInjectThreshold: w.bearishInjectThreshold,
+    hedgeTickers: w.hedgeTickers,
+    regimeTtlSec: config.regimeTtlSec,
+    enrichment: {
+      newsEnabled: s.newsEnabled && s.newsPerSymbol > 0,
+      newsTtlSec: s.newsTtlSec,
+      newsLookbackHours: s.newsLookbackHours,
+      newsPerSymbol: s.newsPerSymbol,
+      sectorEnabled: s.sectorEnabled,
+      sectorTtlSec: s.sectorTtlSec,
+      earningsTtlSec: 21_600,
+      earningsWithinDays: s.earningsWithinDays,
+    },
+    snapshot: { staleQuoteSec: s.staleQuoteSec, newsPerSymbol: s.newsPerSymbol, newsLookbackHours: s.newsLookbackHours, earningsWithinDays: s.earningsWithinDays },
+  };
+}
+
 export function cycleDeps(x: {
   config: Config;
   mode: string;
@@ -119,6 +148,7 @@ export function cycleDeps(x: {
   /** Default: the TRADER_HALT_FILE kill switch. */
   haltSwitch?: () => boolean;
 }): CycleDeps {
+  const market = marketSettingsFor(x.config);
   return {
     mode: x.mode,
     wallClock: x.wallClock,
@@ -134,7 +164,9 @@ export function cycleDeps(x: {
       risk: x.config.risk,
       exec: x.config.exec,
       lookbackDays: LOOKBACK_DAYS,
+      market,
     },
+    caches: createCycleCaches(market),
     reporters: x.reporters ?? reportersFor(x.config),
     haltSwitch: x.haltSwitch ?? haltSwitchFor(x.config),
   };

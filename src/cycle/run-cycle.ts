@@ -1,16 +1,15 @@
 import type { Account, Order, Position } from '../domain/broker.js';
 import type { BrainResult, LlmUsage, RegimeVerdict, RiskOutcome } from '../domain/decision.js';
 import { holdDecision } from '../domain/decision.js';
-import type { Bar, LatestQuote } from '../domain/market.js';
 import type { Snapshot } from '../domain/snapshot.js';
 import type { ExecuteBlock } from '../ports/journal.js';
-import { buildRegimeInputs, REGIME_BENCHMARKS } from '../core/regime.js';
 import { validateDecision } from '../core/risk/validate.js';
-import { buildSnapshot } from '../core/snapshot.js';
+import { snapshotExcerpt } from '../core/snapshot.js';
 import { nyDate } from '../core/time/ny.js';
 import { sessionAt } from '../core/time/sessions.js';
-import { resolveWatchlist, type WatchlistEntry } from '../core/watchlist.js';
+import type { WatchlistEntry } from '../core/watchlist.js';
 import { executeDecision } from './execute.js';
+import { chooseWatchlist, createCycleCaches, loadMarket, loadSymbolExtras, marketSettings, snapshotFor, type SnapshotContext } from './market-context.js';
 import { cycleIdFor, tradeIdFor } from './ids.js';
 import { summarize, type SymbolOutcome } from './summary.js';
 import type { CycleDeps, CycleSummary, StageTiming } from './types.js';
@@ -38,8 +37,8 @@ interface CycleContext {
   readonly account: Account;
   readonly positions: ReadonlyMap<string, Position>;
   readonly openOrders: readonly Order[];
-  readonly bars: ReadonlyMap<string, readonly Bar[]>;
-  readonly latest: ReadonlyMap<string, LatestQuote>;
+  /** Everything the symbols' snapshots are built from (market stage, minute bars, enrichment). */
+  readonly market: SnapshotContext;
   readonly regime: RegimeVerdict;
   /** Mutable on purpose: BUYs approved so far, reserved synchronously at validation. */
   buysApproved: number;
@@ -85,20 +84,21 @@ export async function runCycle(deps: CycleDeps, asOf: number, opts: CycleOptions
     const [account, positions, openOrders] = await timed('broker_state', () =>
       Promise.all([deps.broker.getAccount(), deps.broker.getPositions(), deps.broker.getOpenOrders()]),
     );
-    watchlist = resolveWatchlist(deps.settings.watchlist, positions.map((p) => p.symbol));
-    const symbols = [...new Set([...watchlist.map((w) => w.symbol), ...REGIME_BENCHMARKS])];
-    const [bars, latest] = await timed('market_data', () =>
-      Promise.all([
-        deps.market.getBars({ symbols, timeframe: '1Day', start: asOf - deps.settings.lookbackDays * DAY, end: asOf }),
-        deps.market.getLatest(symbols),
-      ]),
-    );
+    // Market data in a constant number of batched requests (see market-context.ts).
+    const held = positions.map((p) => p.symbol);
+    const caches = deps.caches ?? createCycleCaches(marketSettings(deps.settings.market));
+    const stage = await timed('market_data', () => loadMarket(deps, asOf, held));
+    for (const note of stage.notes) deps.log.info('market data note', { cycle_id: cycleId, note });
     const regime = await timed('regime', async () => {
-      const inputs = buildRegimeInputs(asOf, bars, latest, watchlist.map((w) => w.symbol));
+      // Reused within REGIME_TTL_SEC (market time); a reused verdict carries cached: true.
+      const hit = caches.regime.get(asOf);
+      if (hit) return hit;
+      const inputs = stage.regimeInputs;
       try {
         const r = await deps.brain.regime(inputs);
         regimeUsage = r.usage;
         if (r.fallback) deps.log.warn('regime fell back', { cycle_id: cycleId, source: r.verdict.source, reason: r.fallback.reason });
+        else if (!r.verdict.cached) caches.regime.put(r.verdict, asOf);
         return r.verdict;
       } catch (e) {
         deps.log.warn('regime failed; neutral fallback', { cycle_id: cycleId, error: errText(e) });
@@ -106,7 +106,13 @@ export async function runCycle(deps: CycleDeps, asOf: number, opts: CycleOptions
       }
     });
     deps.journal.recordUsage(cycleId, null, asOf, regimeUsage);
-    ctx = { cycleId, asOf, account, positions: new Map(positions.map((p) => [p.symbol, p])), openOrders, bars, latest, regime, buysApproved: 0 };
+    const resolved = chooseWatchlist(deps, stage, regime, held);
+    watchlist = [...resolved.entries];
+    if (resolved.excluded.length > 0) deps.log.info('watchlist exclusions', { cycle_id: cycleId, excluded: resolved.excluded });
+    const extras = await timed('market_data', () => loadSymbolExtras(deps, caches, asOf, session, watchlist.map((w) => w.symbol), held));
+    for (const note of extras.notes) deps.log.warn('enrichment unavailable', { cycle_id: cycleId, note });
+    const market: SnapshotContext = { asOf, session, stage, extras, account, positions, openOrders, regime, settings: marketSettings(deps.settings.market).snapshot };
+    ctx = { cycleId, asOf, account, positions: new Map(positions.map((p) => [p.symbol, p])), openOrders, market, regime, buysApproved: 0 };
   } catch (e) {
     const s = summarize({ cycleId, asOf, deps, status: 'failed', reason: `setup failed: ${errText(e)}`, outcomes: [], timings, regime: null, durationMs: wall.now() - t0 });
     deps.log.error('cycle setup failed', { cycle_id: cycleId, error: errText(e) });
@@ -173,18 +179,7 @@ async function processSymbol(deps: CycleDeps, ctx: CycleContext, symbol: string,
       cost = prior.logic.cost_usd;
       usage = prior.logic.usage ?? [];
     } else {
-      snapshot = await timed('snapshot', () =>
-        buildSnapshot({
-          symbol,
-          asOf: ctx.asOf,
-          dailyBars: ctx.bars.get(symbol) ?? [],
-          latest: ctx.latest.get(symbol) ?? null,
-          account: ctx.account,
-          position: ctx.positions.get(symbol) ?? null,
-          openOrders: ctx.openOrders,
-          openPositions: ctx.positions.size,
-          regime: ctx.regime,
-        }), symbol);
+      snapshot = await timed('snapshot', () => snapshotFor(ctx.market, symbol), symbol);
       const result: BrainResult = await timed('decide', async () => {
         try {
           return await deps.brain.decide(snapshot);
@@ -215,7 +210,8 @@ async function processSymbol(deps: CycleDeps, ctx: CycleContext, symbol: string,
           price: snap.price,
           equity: snap.account.equity,
           logic: {
-            snapshot: snap,
+            // A redacted, size-bounded excerpt (<= 8 KB) with the same shape; the brain saw the full snapshot.
+            snapshot: snapshotExcerpt(snap),
             raw: result.raw,
             model_decision: result.decision,
             final: outcome.final,

@@ -6,14 +6,19 @@ import type { Journal } from '../ports/journal.js';
 import type { MarketData } from '../ports/market-data.js';
 import type { BracketSettings } from '../core/orders.js';
 import type { RiskPolicy } from '../core/risk/policy.js';
+import type { EarningsCalendarHook } from './enrichment.js';
+import type { CycleCaches, MarketSettings } from './market-context.js';
 
 export interface CycleSettings {
+  /** WATCHLIST_STATIC: when non-empty it is the watchlist (plus held symbols); empty: the screener picks. */
   readonly watchlist: readonly string[];
   readonly concurrency: number;
   readonly risk: RiskPolicy;
   readonly exec: BracketSettings;
   /** Calendar days of daily bars to fetch (enough for the slowest indicator's warm-up). */
   readonly lookbackDays: number;
+  /** Watchlist rules, regime cache TTL, enrichment and snapshot settings; defaults for anything absent. */
+  readonly market?: Partial<MarketSettings>;
 }
 
 /** Everything a cycle touches, as ports. The composition root picks the adapters. */
@@ -29,6 +34,10 @@ export interface CycleDeps {
   readonly journal: Journal;
   readonly log: Logger;
   readonly settings: CycleSettings;
+  /** Regime and enrichment TTL caches that outlive one cycle; absent: fresh ones each cycle (no reuse). */
+  readonly caches?: CycleCaches;
+  /** Optional earnings-calendar source (the MarketData port has none); absent: `earnings` is missing_optional. */
+  readonly earnings?: EarningsCalendarHook;
   /**
    * The operator's kill switch (e.g. `touch data/HALT`), read once per symbol decision: while it
    * returns true every BUY/SELL is journaled as a HOLD with rule `kill_switch` and no order is sent.
