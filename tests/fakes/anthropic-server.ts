@@ -105,7 +105,7 @@ export function apiError(status: number, message?: string, headers?: Record<stri
   return { kind: 'error', status, type, message: message ?? (status === 529 ? 'Overloaded' : type), ...(headers ? { headers } : {}) };
 }
 
-/** Replies in order, then `then` (default: the server's mode) for every later request. */
+/** Replies in order, then `then` (default: valid answers) for every later request. */
 export function sequence(replies: readonly (FakeReply | FakeScript)[], then?: FakeScript): FakeScript {
   let i = 0;
   return (req) => {
