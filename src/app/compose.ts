@@ -20,6 +20,12 @@ import type { PriceFeed } from '../adapters/sim/feed.js';
 import { createSimMarketData } from '../adapters/sim/market-data.js';
 import { createSyntheticFeed } from '../adapters/sim/synthetic.js';
 import { nyDate } from '../core/time/ny.js';
+import { createAlpacaClient, type AlpacaClient } from '../adapters/alpaca/client.js';
+import { createAlpacaBroker, type AlpacaBroker } from '../adapters/alpaca/broker.js';
+import { createAlpacaCalendar } from '../adapters/alpaca/calendar.js';
+import { createAlpacaMarketData } from '../adapters/alpaca/market-data.js';
+import { cycleIdFor } from '../cycle/ids.js';
+import { summarize } from '../cycle/summary.js';
 import { createCycleCaches, type MarketSettings } from '../cycle/market-context.js';
 import { join } from 'node:path';
 
@@ -175,4 +181,58 @@ export function cycleDeps(x: {
 /** The kill switch: engaged while TRADER_HALT_FILE (default data/HALT) exists. Checked per decision, so it bites within one cycle. */
 export function haltSwitchFor(config: Config): () => boolean {
   return () => existsSync(config.haltFile);
+}
+
+export interface AlpacaWorld {
+  readonly client: AlpacaClient;
+  readonly broker: AlpacaBroker;
+  readonly market: MarketData;
+  readonly calendar: Calendar;
+}
+
+/**
+ * Alpaca (paper or live, per APCA_API_BASE_URL): broker, market data and the /v2/calendar
+ * calendar cached in the journal's database. Transport retries and give-ups are logged as
+ * warnings (method and path only; never headers).
+ */
+export function createAlpacaWorld(config: Config, x: { clock: Clock; journal: SqliteJournal; log: Logger; fetch?: typeof fetch }): AlpacaWorld {
+  if (!config.alpaca) throw new Error(`TRADER_MODE=${config.mode} needs APCA_API_KEY_ID and APCA_API_SECRET_KEY`);
+  const client = createAlpacaClient({
+    keyId: config.alpaca.keyId,
+    secretKey: config.alpaca.secretKey,
+    tradingUrl: config.alpacaApi.baseUrl,
+    dataUrl: config.alpacaApi.dataUrl,
+    clock: x.clock,
+    timeoutMs: config.alpacaApi.timeoutMs,
+    ...(x.fetch ? { fetch: x.fetch } : {}),
+    onEvent: (e) => x.log.warn(e.kind === 'retry' ? 'alpaca request retried' : 'alpaca request gave up', { ...e }),
+  });
+  const calendar = createAlpacaCalendar({ client, db: x.journal.db, clock: x.clock, log: x.log });
+  return {
+    client,
+    broker: createAlpacaBroker({ client }),
+    market: createAlpacaMarketData({ client, calendar, clock: x.clock, feed: config.alpacaApi.feed }),
+    calendar,
+  };
+}
+
+/**
+ * A cycle that could not run (reconciliation failed): journaled as failed with the reason,
+ * logged like any cycle summary, and reported (healthcheck /fail, metrics) with the reporters
+ * awaited, since the caller is about to exit.
+ */
+export async function reportFailedCycle(deps: CycleDeps, asOf: number, reason: string): Promise<CycleSummary> {
+  const cycleId = cycleIdFor(asOf);
+  const s = summarize({ cycleId, asOf, deps, status: 'failed', reason, outcomes: [], timings: [], regime: null, durationMs: 0 });
+  try {
+    deps.journal.beginCycle({ id: cycleId, mode: deps.mode, brain: deps.brain.name, asOf });
+    const { duration_ms, slowest_stages, ...stable } = s;
+    deps.journal.finishCycle(cycleId, { status: 'failed', equity: null, regime: null, watchlist: [], summary: stable, timing: { duration_ms, slowest_stages, stages: [] } });
+  } catch (e) {
+    deps.log.error('journal: could not record the failed cycle', { cycle_id: cycleId, error: e instanceof Error ? e.message : String(e) });
+  }
+  deps.log.error('cycle summary', { ...s });
+  const results = await Promise.allSettled((deps.reporters ?? []).map((r) => Promise.resolve().then(() => r(s))));
+  for (const r of results) if (r.status === 'rejected') deps.log.warn('cycle reporter failed', { error: r.reason instanceof Error ? r.reason.message : String(r.reason) });
+  return s;
 }

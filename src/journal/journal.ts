@@ -2,7 +2,7 @@ import type { Order } from '../domain/broker.js';
 import type { LlmUsage } from '../domain/decision.js';
 import { JournalError } from '../domain/errors.js';
 import type { Clock } from '../ports/clock.js';
-import type { CycleFinish, CycleStart, DecisionEntry, ExecuteBlock, Journal, LogicJson, OrderMeta, TradeRecord } from '../ports/journal.js';
+import type { CycleFinish, CycleStart, DecisionEntry, ExecuteBlock, Journal, JournaledOrder, LogicJson, OrderMeta, PendingIntent, ReconcileRecord, TradeRecord } from '../ports/journal.js';
 import { createJsonlWriter, readJournal, type JsonlWriter } from './jsonl.js';
 import { openDatabase, type Db } from './sqlite.js';
 import { jsonlLine, type TradeRow } from './rows.js';
@@ -91,6 +91,16 @@ export function createJournal(opts: JournalOptions): SqliteJournal {
     insertEvent: db.prepare(
       'INSERT INTO order_events (order_id, status, filled_qty, filled_avg_price, at, recorded_at) VALUES (?, ?, ?, ?, ?, ?)',
     ),
+    findOrder: db.prepare(
+      `SELECT id, client_order_id, symbol, side, status, filled_qty, parent_id, trade_id, cycle_id, exit_kind FROM orders
+       WHERE id = @id OR (@coid <> '' AND client_order_id = @coid) LIMIT 1`,
+    ),
+    journaledPositions: db.prepare(
+      `SELECT symbol, SUM(CASE WHEN side = 'buy' THEN filled_qty ELSE -filled_qty END) AS qty FROM orders GROUP BY symbol ORDER BY symbol`,
+    ),
+    pendingIntents: db.prepare('SELECT id, cycle_id, symbol, action, as_of FROM trades WHERE execute_status IS NULL ORDER BY as_of, id'),
+    insertReconcile: db.prepare('INSERT INTO reconcile_runs (at, mode, status, report_json, error, recorded_at) VALUES (?, ?, ?, ?, ?, ?)'),
+    lastReconcile: db.prepare("SELECT at FROM reconcile_runs WHERE status = 'ok' ORDER BY at DESC LIMIT 1"),
     getRisk: db.prepare('SELECT value_json FROM risk_state WHERE key = ?'),
     setRisk: db.prepare(
       'INSERT INTO risk_state (key, value_json, recorded_at) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET value_json = excluded.value_json, recorded_at = excluded.recorded_at',
@@ -249,6 +259,59 @@ export function createJournal(opts: JournalOptions): SqliteJournal {
         if (usage.length > 0) recordUsageTx(cycleId, tradeId, asOf, usage);
       }),
     recordOrder: (order: Order, meta: OrderMeta) => wrap('recordOrder', () => recordOrderTx(order, meta)),
+    findOrder: (id: string, clientOrderId: string): JournaledOrder | null =>
+      wrap('findOrder', () => {
+        const r = stmt.findOrder.get({ id, coid: clientOrderId }) as
+          | { id: string; client_order_id: string; symbol: string; side: 'buy' | 'sell'; status: string; filled_qty: number; parent_id: string | null; trade_id: string | null; cycle_id: string | null; exit_kind: string | null }
+          | undefined;
+        return r
+          ? { id: r.id, clientOrderId: r.client_order_id, symbol: r.symbol, side: r.side, status: r.status, filledQty: r.filled_qty, parentId: r.parent_id, tradeId: r.trade_id, cycleId: r.cycle_id, exitKind: r.exit_kind }
+          : null;
+      }),
+    journaledPositions: () =>
+      wrap('journaledPositions', () => {
+        const rows = stmt.journaledPositions.all() as { symbol: string; qty: number }[];
+        return new Map(rows.filter((r) => Math.abs(r.qty) > 1e-9).map((r) => [r.symbol, r.qty]));
+      }),
+    pendingIntents: (): readonly PendingIntent[] =>
+      wrap('pendingIntents', () =>
+        (stmt.pendingIntents.all() as { id: string; cycle_id: string; symbol: string; action: PendingIntent['action']; as_of: string }[]).map((r) => ({
+          tradeId: r.id,
+          cycleId: r.cycle_id,
+          symbol: r.symbol,
+          action: r.action,
+          asOf: Date.parse(r.as_of),
+        })),
+      ),
+    recordReconcile: (r: ReconcileRecord) =>
+      wrap('recordReconcile', () => {
+        const at = iso(r.at);
+        const recordedAt = now();
+        const info = stmt.insertReconcile.run(at, opts.mode, r.status, JSON.stringify({ ...r.report, exits: r.exits }), r.error ?? null, recordedAt);
+        jsonl.append({ id: `reconcile:${String(info.lastInsertRowid)}`, type: 'reconcile', mode: opts.mode, as_of: at, status: r.status, ...r.report, exits: r.exits.length, ...(r.error ? { error: r.error } : {}), recorded_at: recordedAt });
+        for (const x of r.exits) {
+          jsonl.append({
+            id: `exit:${x.orderId}`,
+            type: 'exit',
+            mode: opts.mode,
+            symbol: x.symbol,
+            exit_kind: x.exitKind,
+            order_id: x.orderId,
+            parent_id: x.parentId,
+            trade_id: x.tradeId,
+            qty: x.qty,
+            price: x.price,
+            as_of: x.filledAt === null ? at : iso(x.filledAt),
+            source: 'reconcile',
+            recorded_at: recordedAt,
+          });
+        }
+      }),
+    lastReconcileAt: () =>
+      wrap('lastReconcileAt', () => {
+        const r = stmt.lastReconcile.get() as { at: string } | undefined;
+        return r ? Date.parse(r.at) : null;
+      }),
     getRiskState: <T>(key: string) =>
       wrap('getRiskState', () => {
         const r = stmt.getRisk.get(key) as { value_json: string } | undefined;

@@ -148,4 +148,35 @@ CREATE INDEX IF NOT EXISTS trades_as_of ON trades (as_of);
 CREATE INDEX IF NOT EXISTS orders_filled_at ON orders (filled_at) WHERE status = 'filled';
 `,
   },
+  {
+    version: 3,
+    name: 'alpaca calendar cache and reconciliation runs',
+    sql: `
+CREATE TABLE calendar_days (
+  date TEXT PRIMARY KEY,
+  open_at TEXT NOT NULL,
+  close_at TEXT NOT NULL,
+  early INTEGER NOT NULL,
+  recorded_at TEXT NOT NULL
+);
+
+CREATE TABLE calendar_fetches (
+  year INTEGER PRIMARY KEY,
+  fetched_on TEXT NOT NULL,
+  days INTEGER NOT NULL,
+  recorded_at TEXT NOT NULL
+);
+
+CREATE TABLE reconcile_runs (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  at TEXT NOT NULL,
+  mode TEXT NOT NULL,
+  status TEXT NOT NULL,
+  report_json TEXT NOT NULL,
+  error TEXT,
+  recorded_at TEXT NOT NULL
+);
+CREATE INDEX reconcile_runs_at ON reconcile_runs (at);
+`,
+  },
 ];

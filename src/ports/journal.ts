@@ -85,6 +85,80 @@ export interface CycleFinish {
  * The journal: SQLite rows plus a JSONL mirror. Methods are synchronous (better-sqlite3);
  * any failure throws JournalError, and callers must not send an order after a failed write.
  */
+/** An order as the journal recorded it (for reconciliation). */
+export interface JournaledOrder {
+  readonly id: string;
+  readonly clientOrderId: string;
+  readonly symbol: string;
+  readonly side: 'buy' | 'sell';
+  readonly status: string;
+  readonly filledQty: number;
+  readonly parentId: string | null;
+  readonly tradeId: string | null;
+  readonly cycleId: string | null;
+  readonly exitKind: string | null;
+}
+
+/** A decision row whose execute result was never journaled (killed or crashed mid-step). */
+export interface PendingIntent {
+  readonly tradeId: string;
+  readonly cycleId: string;
+  readonly symbol: string;
+  readonly action: Action;
+  /** Market time of the decision (epoch ms). */
+  readonly asOf: number;
+}
+
+/** A bracket leg (or other exit) that filled while the bot was not looking, found by reconciliation. */
+export interface ExitFound {
+  readonly orderId: string;
+  readonly parentId: string | null;
+  readonly tradeId: string | null;
+  readonly symbol: string;
+  /** bracket_stop | bracket_take_profit | ... */
+  readonly exitKind: string;
+  readonly qty: number;
+  readonly price: number | null;
+  /** Epoch ms. */
+  readonly filledAt: number | null;
+}
+
+/** One reconciliation run: what the broker said versus what the journal knew. */
+export interface ReconcileRecord {
+  /** Market time of the run (epoch ms). */
+  readonly at: number;
+  readonly status: 'ok' | 'failed';
+  /** Counts and findings; stored as JSON and summarized in the JSONL line. */
+  readonly report: Readonly<Record<string, unknown>>;
+  /** Each written as its own JSONL line (type "exit"), once. */
+  readonly exits: readonly ExitFound[];
+  readonly error?: string;
+}
+
+/** One symbol's trail giveback state, kept while the position is held. Times are market time (epoch ms). */
+export interface TrailState {
+  readonly symbol: string;
+  /** The basis the peak belongs to: a change of quantity or average price starts a fresh trail. */
+  readonly qty: number;
+  readonly avgEntryPrice: number;
+  readonly peakUnrealizedPl: number;
+  readonly peakAt: number;
+  /** The peak passed the activation threshold (sticky). */
+  readonly activated: boolean;
+  readonly openedAt: number;
+  /** New York date of the last observation (for TRAIL_RESET_DAILY). */
+  readonly sessionDate: string;
+  /** Client order id of the trail exit once sent: one exit per trail. */
+  readonly exitClientOrderId: string | null;
+  readonly updatedAt: number;
+}
+
+export interface RuleCount {
+  readonly rule: string;
+  readonly effect: string;
+  readonly count: number;
+}
+
 export interface Journal {
   /** Creates the cycle row, or marks an existing one as re-run. Returns how many times it has run. */
   beginCycle(c: CycleStart): { readonly runs: number };
@@ -101,6 +175,16 @@ export interface Journal {
   recordUsage(cycleId: string, tradeId: string | null, asOf: number, usage: readonly LlmUsage[]): void;
   /** Upserts the broker's view of an order and appends an order event when its status changed. */
   recordOrder(order: Order, meta: OrderMeta): void;
+  /** The journaled order with this broker id or (when non-empty) client order id, or null. */
+  findOrder(id: string, clientOrderId: string): JournaledOrder | null;
+  /** Net filled shares by symbol over journaled orders (buys minus sells), non-zero only. */
+  journaledPositions(): ReadonlyMap<string, number>;
+  /** Decision rows (any action) with no execute result yet, oldest first. */
+  pendingIntents(): readonly PendingIntent[];
+  /** Appends a reconcile_runs row, one JSONL line for the run and one per exit found. */
+  recordReconcile(r: ReconcileRecord): void;
+  /** Market time of the last successful reconciliation, or null. */
+  lastReconcileAt(): number | null;
   getRiskState<T>(key: string): T | null;
   setRiskState(key: string, value: unknown): void;
   loadSimState(): unknown;

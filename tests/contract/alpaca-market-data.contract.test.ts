@@ -1,0 +1,13 @@
+import { nyTime } from '../../src/core/time/ny.js';
+import { alpacaHarness, TEST_DATE } from '../alpaca/harness.js';
+import { marketDataContract } from './market-data.contract.js';
+
+/** The MarketData contract on the Alpaca adapter, over the loopback fake Alpaca (real SDK, real HTTP). */
+marketDataContract('alpaca (fake server)', async () => {
+  const now = nyTime(TEST_DATE, '11:00');
+  const h = await alpacaHarness({ at: now, symbols: ['AAPL', 'MSFT', 'SPY'] });
+  h.fake.addNews({ headline: 'AAPL beats', symbols: ['AAPL'], at: now - 3_600_000 });
+  h.fake.addNews({ headline: 'MSFT ships', symbols: ['MSFT'], at: now - 2 * 86_400_000 });
+  h.fake.addNews({ headline: 'old news', symbols: ['AAPL'], at: now - 30 * 86_400_000 });
+  return { market: h.market, known: ['AAPL', 'MSFT', 'SPY'], now, close: () => h.close() };
+});
