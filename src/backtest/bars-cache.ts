@@ -102,7 +102,8 @@ export interface FetchReport {
 }
 
 /**
- * Fills the cache from `source` for [from, to] (New York dates, inclusive): one batched request
+ * Fills the cache from `source` for [from, to] (New York dates, inclusive; `to` is capped at
+ * yesterday, so a session still in progress is never recorded as covered): one batched request
  * per chunk for all symbols still missing it. Chunks already covered are skipped (unless refresh).
  */
 export async function fetchBarsToCache(
@@ -114,8 +115,11 @@ export async function fetchBarsToCache(
   let requests = 0;
   let total = 0;
   let skipped = 0;
-  for (let cur = plan.from; cur <= plan.to; cur = addDays(cur, CHUNK_DAYS[plan.timeframe])) {
-    const end = addDays(cur, CHUNK_DAYS[plan.timeframe] - 1) < plan.to ? addDays(cur, CHUNK_DAYS[plan.timeframe] - 1) : plan.to;
+  // Only days that are over: today's session may still be running (no bar yet, or a partial one).
+  const yesterday = addDays(nyDate(x.now()), -1);
+  const last = plan.to < yesterday ? plan.to : yesterday;
+  for (let cur = plan.from; cur <= last; cur = addDays(cur, CHUNK_DAYS[plan.timeframe])) {
+    const end = addDays(cur, CHUNK_DAYS[plan.timeframe] - 1) < last ? addDays(cur, CHUNK_DAYS[plan.timeframe] - 1) : last;
     const need = plan.refresh ? [...plan.symbols] : plan.symbols.filter((s) => gaps(coverage(db, s, plan.timeframe), cur, end).length > 0);
     if (need.length === 0) {
       skipped++;

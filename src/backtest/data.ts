@@ -57,6 +57,14 @@ export function syntheticEpoch(from: string, warmupDays: number): string {
   return needed < '2018-01-02' ? needed : '2018-01-02';
 }
 
+/** A data warning is about the run when a date it names falls in [from, to] (or it names none). */
+function touches(warning: string, from: string, to: string): boolean {
+  const dates = warning.match(/\d{4}-\d{2}-\d{2}/g) ?? [];
+  if (dates.length === 0) return true;
+  const sorted = [...dates].sort();
+  return sorted[0]! <= to && sorted[sorted.length - 1]! >= from;
+}
+
 export function loadData(spec: DataSpec): LoadedData {
   const { timeframe } = spec;
   if (spec.data === 'sim') {
@@ -87,7 +95,7 @@ export function loadData(spec: DataSpec): LoadedData {
     const lean = loadLeanData({ ...dirs, ...(spec.symbols.length > 0 ? { symbols: spec.symbols } : {}), adjustSplits: spec.adjustSplits ?? true });
     const symbols = spec.symbols.length > 0 ? spec.symbols.filter((s) => lean.feed.has(s)) : lean.feed.symbols();
     const missing = spec.symbols.filter((s) => !lean.feed.has(s));
-    const warnings = [...(missing.length > 0 ? [`no Lean data for ${missing.join(', ')}`] : []), ...lean.warnings];
+    const warnings = [...(missing.length > 0 ? [`no Lean data for ${missing.join(', ')}`] : []), ...lean.warnings.filter((w) => touches(w, addDays(spec.from, -spec.warmupDays), spec.to))];
     return {
       feed: timeframe === 'day' ? dailyOnly(lean.feed) : lean.feed,
       source: 'lean',

@@ -5,7 +5,7 @@ import type { Position } from '../domain/broker.js';
 import type { Session } from '../domain/market.js';
 import { silentLogger, type Logger } from '../log.js';
 import type { Brain } from '../ports/brain.js';
-import type { Calendar } from '../ports/clock.js';
+import type { Calendar, Clock } from '../ports/clock.js';
 import type { CycleDeps } from '../cycle/types.js';
 import { runCycle } from '../cycle/run-cycle.js';
 import { syncOrders } from '../jobs/order-sync.js';
@@ -28,14 +28,15 @@ import type { BacktestFill, EquityPoint } from './metrics.js';
  * replayed PriceFeed, with the sim broker as the exchange and a sim clock as the only time.
  * It picks adapters and drives the clock; it never reaches into the pipeline.
  *
- * Daily data, per session: at the close, pick up fills (order sync), run position health once
- * (forced: the close is its only look at the day), then one cycle at the close with
+ * Daily data, per session: at the close, position health once (forced: the close is its only
+ * look at the day; it also journals the day's fills), then one cycle at the close with
  * atSessionClose (the cycle sees the completed bar and nothing later: market data never returns
  * what closed after the sim clock). Orders sent then fill at the next session's open; bracket
  * legs are evaluated on each later daily bar (the sim broker's daily fill rules).
  * Minute data, per session: cycles at the schedule's slots (SCHEDULE_SLOTS, no jitter),
  * position health every POSITION_HEALTH_INTERVAL_MIN minutes from the open, fills minute by
- * minute in between; at the close, order sync and the equity mark.
+ * minute in between; at the close, order sync and the equity mark. (The cycle's risk inputs
+ * come from the broker, so the orders table is brought up to date once per session.)
  *
  * The journal (trades.db + journal.jsonl in the out directory) is fresh for every run and uses
  * the sim clock as its wall clock, so recorded_at and timing are market-time and a re-run
@@ -64,6 +65,11 @@ export interface BacktestSpec {
   readonly batchSessions?: number;
   readonly log?: Logger;
   readonly onProgress?: (done: number, total: number, label: string) => void;
+  /**
+   * What the cycle times its stages with (timing_json). Default: the sim clock, so every duration
+   * is 0 and journals compare equal; bench/backtest.ts passes a CPU-time clock for a stage profile.
+   */
+  readonly durationClock?: Clock;
   /** Test hook: called with the cycle deps before the first cycle. */
   readonly inspect?: (deps: CycleDeps) => void;
 }
@@ -173,7 +179,7 @@ export async function runBacktest(spec: BacktestSpec): Promise<BacktestRun> {
     const base = cycleDeps({
       config: { ...config, watchlist: [...spec.symbols], concurrency: spec.concurrency ?? 1 },
       mode: BACKTEST_MODE,
-      wallClock: clock,
+      wallClock: spec.durationClock ?? clock,
       calendar,
       broker,
       market,
@@ -237,9 +243,10 @@ export async function runBacktest(spec: BacktestSpec): Promise<BacktestRun> {
         for (const s of chunk) {
           if (spec.timeframe === 'day') {
             clock.set(s.close);
-            await sync();
+            // Position health picks up the day's fills itself (order sync since its last run).
             if (healthEvery > 0) await health(s.close, true);
             await cycle(s.close, true);
+            if (healthEvery === 0) await sync();
           } else {
             const events: { t: number; kind: 'cycle' | 'health' }[] = [];
             for (const x of slotTimesOn(s.date, slots)) if (x.slot >= s.open && x.slot < s.close) events.push({ t: x.slot, kind: 'cycle' });
@@ -249,10 +256,7 @@ export async function runBacktest(spec: BacktestSpec): Promise<BacktestRun> {
             for (const e of events) {
               clock.set(e.t);
               if (e.kind === 'health') await health(e.t, false);
-              else {
-                await sync();
-                await cycle(e.t, false);
-              }
+              else await cycle(e.t, false);
             }
             clock.set(s.close);
             await sync();

@@ -53,6 +53,21 @@ function niceTicks(lo: number, hi: number, n: number): number[] {
   return out;
 }
 
+/** Round values for a log axis: 1-2-5 steps per decade, finer when the range spans little. */
+function logTicks(lo: number, hi: number): number[] {
+  for (const mult of [[1, 2, 5], [1, 1.5, 2, 3, 5, 7], [1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 7, 8, 9]]) {
+    const out: number[] = [];
+    for (let e = Math.floor(Math.log10(lo)); e <= Math.ceil(Math.log10(hi)); e++) {
+      for (const m of mult) {
+        const v = Number((m * 10 ** e).toPrecision(12));
+        if (v >= lo && v <= hi) out.push(v);
+      }
+    }
+    if (out.length >= 4) return out;
+  }
+  return niceTicks(lo, hi, 6);
+}
+
 export function equitySvg(title: string, series: readonly ChartSeries[]): string {
   const main = series[0];
   const all = series.flatMap((s) => s.curve);
@@ -100,9 +115,7 @@ export function equitySvg(title: string, series: readonly ChartSeries[]): string
     }
   }
   // Equity axis.
-  const ticks = log
-    ? niceTicks(Math.log10(lo), Math.log10(hi), 5).map((e) => 10 ** e)
-    : niceTicks(lo, hi, 6);
+  const ticks = log ? logTicks(lo, hi) : niceTicks(lo, hi, 6);
   for (const v of ticks) {
     if (v < lo * 0.98 || v > hi * 1.02) continue;
     const yy = f1(y(v));
@@ -126,7 +139,7 @@ export function equitySvg(title: string, series: readonly ChartSeries[]): string
   out.push(`<line x1="${PAD_L}" y1="${ddTop}" x2="${W - PAD_R}" y2="${ddTop}" stroke="#999"/>`);
   for (const d of niceTicks(0, maxDd, 3)) {
     const yy = f1(yd(d));
-    out.push(`<text x="${PAD_L - 6}" y="${yy}" text-anchor="end" dominant-baseline="middle" fill="#555">-${(d * 100).toFixed(0)}%</text>`);
+    out.push(`<text x="${PAD_L - 6}" y="${yy}" text-anchor="end" dominant-baseline="middle" fill="#555">${d === 0 ? '0' : `-${(d * 100).toFixed(0)}`}%</text>`);
   }
   const ddPts = thin(main.curve.map((p, i) => ({ t: p.t, d: dd[i]! })));
   const area = [`${f1(x(ddPts[0]!.t))},${f1(yd(0))}`, ...ddPts.map((p) => `${f1(x(p.t))},${f1(yd(p.d))}`), `${f1(x(ddPts[ddPts.length - 1]!.t))},${f1(yd(0))}`];

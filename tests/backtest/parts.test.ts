@@ -155,10 +155,10 @@ describe('bars cache', () => {
     const db = openBarsCache(join(dir(), 'bars.db'));
     try {
       const plan = { symbols: ['AAA', 'BBB'], timeframe: 'day' as const, from: sessions[0]!.date, to: sessions[39]!.date };
-      const r1 = await fetchBarsToCache(db, counted, plan, { sourceName: 'test', now: () => 0 });
+      const r1 = await fetchBarsToCache(db, counted, plan, { sourceName: 'test', now: () => Date.UTC(2030, 0, 2) });
       expect(r1.bars).toBe(80);
       expect(requests).toBe(r1.requests);
-      const again = await fetchBarsToCache(db, counted, plan, { sourceName: 'test', now: () => 0 });
+      const again = await fetchBarsToCache(db, counted, plan, { sourceName: 'test', now: () => Date.UTC(2030, 0, 2) });
       expect(again.requests).toBe(0);
       expect(coverage(db, 'AAA', 'day')).toEqual([{ from: sessions[0]!.date, to: sessions[39]!.date }]);
       expect(gaps(coverage(db, 'AAA', 'day'), '2020-12-01', sessions[39]!.date)).toEqual([{ from: '2020-12-01', to: '2021-01-03' }]);

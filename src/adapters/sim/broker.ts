@@ -72,6 +72,13 @@ export function createSimBroker(opts: SimBrokerOptions): SimBroker {
     if (!isTerminal(o.status)) addOpen(o);
   }
   for (const p of st.positions) posBySym.set(p.symbol, p);
+  // Terminal orders in the order they became terminal, each with the clock time then (>= its
+  // updatedAt, non-decreasing): listClosedOrders(since) scans back only to `since`, not the
+  // whole order history (a long backtest asks every session).
+  const closedLog: { readonly o: SimOrderRecord; readonly at: number }[] = st.orders
+    .filter((o) => isTerminal(o.status))
+    .sort((a, b) => a.updatedAt - b.updatedAt)
+    .map((o) => ({ o, at: o.updatedAt }));
 
   // Per-sync bookkeeping.
   let changed = new Map<string, SimOrderRecord>();
@@ -159,6 +166,7 @@ export function createSimBroker(opts: SimBrokerOptions): SimBroker {
     o.status = status;
     o.updatedAt = at;
     o.reserve = 0;
+    closedLog.push({ o, at: clock.now() });
     touch(o);
     for (const legId of o.legIds) {
       const leg = byId.get(legId);
@@ -208,6 +216,7 @@ export function createSimBroker(opts: SimBrokerOptions): SimBroker {
     o.updatedAt = at;
     o.commission = comm;
     o.reserve = 0;
+    closedLog.push({ o, at: clock.now() });
     touch(o);
     // Bracket entry filled: legs go live and see this same bar (after its open).
     for (const legId of o.legIds) {
@@ -588,7 +597,11 @@ export function createSimBroker(opts: SimBrokerOptions): SimBroker {
 
     async listClosedOrders(since: number): Promise<readonly Order[]> {
       syncNow();
-      const out = st.orders.filter((o) => isTerminal(o.status) && o.updatedAt >= since);
+      const out: SimOrderRecord[] = [];
+      for (let i = closedLog.length - 1; i >= 0 && closedLog[i]!.at >= since; i--) {
+        const o = closedLog[i]!.o;
+        if (o.updatedAt >= since) out.push(o);
+      }
       out.sort((a, b) => a.updatedAt - b.updatedAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
       return out.map(toOrder);
     },
