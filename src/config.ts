@@ -124,6 +124,9 @@ const schema = z
     EOD_DELAY_MIN: int(15, 0, 480),
     SHUTDOWN_GRACE_SEC: int(60, 1, 3600),
     TRADER_HALT_FILE: z.string().trim().min(1).default('data/HALT'),
+    BACKTEST_BARS_CACHE: z.string().trim().min(1).default('data/cache/bars.db'),
+    BACKTEST_BRAIN_CACHE: z.string().trim().min(1).default('data/cache/brain-cache.jsonl'),
+    BACKTEST_MODEL_CUTOFF: optionalString.pipe(z.string().regex(/^\d{4}-\d{2}(-\d{2})?$/, 'must be YYYY-MM or YYYY-MM-DD').optional()),
     APCA_API_BASE_URL: optionalString.pipe(z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' }).optional()),
     APCA_API_DATA_URL: optionalString.pipe(z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' }).optional()),
     ALPACA_DATA_FEED: z.enum(['iex', 'sip']).default('iex'),
@@ -214,6 +217,8 @@ export interface Config {
   };
   /** TRADER_HALT_FILE: while this file exists every cycle turns BUY/SELL into HOLD (rule kill_switch). */
   readonly haltFile: string;
+  /** npm run backtest / fetch-bars: the bars cache, the Claude decision cache, the model's training cutoff (for the contamination warning). */
+  readonly backtest: { readonly barsCache: string; readonly brainCache: string; readonly modelCutoff: string | null };
   /** Alpaca endpoints: trading base (paper by default, live only in live mode), market-data base, feed, per-request timeout. */
   readonly alpacaApi: { readonly baseUrl: string; readonly dataUrl: string; readonly feed: 'iex' | 'sip'; readonly timeoutMs: number };
   /** The read-only web viewer (npm run viewer). token null: no token required. */
@@ -331,6 +336,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       shutdownGraceSec: v.SHUTDOWN_GRACE_SEC,
     },
     haltFile: v.TRADER_HALT_FILE,
+    backtest: { barsCache: v.BACKTEST_BARS_CACHE, brainCache: v.BACKTEST_BRAIN_CACHE, modelCutoff: v.BACKTEST_MODEL_CUTOFF ?? null },
     alpacaApi: {
       baseUrl: v.APCA_API_BASE_URL ?? (v.TRADER_MODE === 'live' ? 'https://api.alpaca.markets' : 'https://paper-api.alpaca.markets'),
       dataUrl: v.APCA_API_DATA_URL ?? 'https://data.alpaca.markets',

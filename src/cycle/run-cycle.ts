@@ -20,6 +20,12 @@ const errText = (e: unknown) => (e instanceof Error ? e.message : String(e)).sli
 export interface CycleOptions {
   /** Run even when the market is closed (operator's --force). */
   readonly force?: boolean;
+  /**
+   * Also run when asOf is exactly a session's close (a daily backtest decides on the completed
+   * bar, after the close). Still skips days without a session; the market data adapter's clock
+   * keeps the next session out of sight.
+   */
+  readonly atSessionClose?: boolean;
   readonly cycleId?: string;
   /**
    * Graceful shutdown: once aborted, no further symbol is started; symbols already in flight
@@ -69,7 +75,8 @@ export async function runCycle(deps: CycleDeps, asOf: number, opts: CycleOptions
   };
 
   const date = nyDate(asOf);
-  const session = sessionAt(await deps.calendar.sessions(date, date), asOf);
+  const todays = await deps.calendar.sessions(date, date);
+  const session = sessionAt(todays, asOf) ?? (opts.atSessionClose ? (todays.find((x) => x.close === asOf) ?? null) : null);
   if (!session && !opts.force) {
     const s = summarize({ cycleId, asOf, deps, status: 'skipped', reason: 'market closed', outcomes: [], timings, regime: null, durationMs: wall.now() - t0 });
     deps.log.info('cycle skipped', { cycle_id: cycleId, as_of: s.as_of, reason: 'market closed' });
