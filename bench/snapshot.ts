@@ -6,6 +6,9 @@
  * bars, news, assets), the second with the news/sector/regime TTL caches warm. Assembly time
  * is everything from the first market-data request to the last symbol's snapshot (the regime
  * is the deterministic rules brain, so it costs microseconds, not a model call).
+ * The same cycles then run against the loopback fake Alpaca server (tests/fakes/alpaca-server.ts)
+ * through the real Alpaca market-data adapter, counting both port calls and the HTTP requests
+ * the server saw (pagination included).
  * Prints figures; asserts nothing.
  */
 import { parseArgs } from 'node:util';
@@ -20,6 +23,7 @@ import { nyTime } from '../src/core/time/ny.js';
 import { sessionAt } from '../src/core/time/sessions.js';
 import { chooseWatchlist, createCycleCaches, DEFAULT_MARKET_SETTINGS, loadMarket, loadSymbolExtras, snapshotFor, type MarketDeps } from '../src/cycle/market-context.js';
 import type { MarketData } from '../src/ports/market-data.js';
+import { alpacaHarness } from '../tests/alpaca/harness.js';
 
 const { values } = parseArgs({ options: { runs: { type: 'string' } } });
 const runs = Math.max(1, Number(values.runs ?? 3));
@@ -120,5 +124,36 @@ for (const size of [10, 50, 100]) {
     console.log(
       `${String(size).padEnd(5)} ${String(last!.symbols).padEnd(8)} ${which.padEnd(7)} ${String(last!.requests).padEnd(9)} ${last!.detail.padEnd(74)} ${total.toFixed(1).padStart(11)}  ${data.toFixed(1).padStart(7)}  ${compute.toFixed(1).padStart(10)}  ${(compute / last!.symbols).toFixed(2).padStart(17)}`,
     );
+  }
+}
+
+// ---- the same cycles through the real Alpaca adapter against the loopback fake server ----
+console.log('');
+console.log('fake Alpaca server (loopback), real Alpaca market-data adapter: port calls and the HTTP requests the server saw');
+console.log('size  symbols  caches  port calls  HTTP data  HTTP trading (assets, calendar)  by method                                                                  assembly ms');
+const fakeSymbols = [...new Set([...DEFAULT_UNIVERSE, 'UUP', 'VIXY', ...extra.slice(0, 150)])];
+for (const size of [10, 50, 100]) {
+  const h = await alpacaHarness({ at: nyTime(DATE, '10:00'), symbols: fakeSymbols, rateLimit: false });
+  try {
+    const c = counting(h.market);
+    const deps: MarketDeps = {
+      settings: { watchlist: [], lookbackDays: 550, market: { ...DEFAULT_MARKET_SETTINGS, screenerSize: size, minAvgDollarVolume: 0, minPrice: 0 } },
+      market: c.market,
+      calendar: h.calendar,
+    };
+    const caches = createCycleCaches({ regimeTtlSec: 900, enrichment: DEFAULT_MARKET_SETTINGS.enrichment });
+    for (const [which, at] of [['cold', nyTime(DATE, '10:00')], ['warm', nyTime(DATE, '10:10')]] as const) {
+      h.clock.set(at);
+      c.reset();
+      h.fake.resetRequests();
+      const res = await cycle(deps, caches, at);
+      const requests = Object.values(c.calls).reduce((a, b) => a + b, 0);
+      const http = h.fake.count({ host: 'data' });
+      const trading = h.fake.count({ host: 'trading' });
+      const detail = Object.entries(c.calls).map(([k, v]) => `${k}=${v}`).join(' ');
+      console.log(`${String(size).padEnd(5)} ${String(res.symbols).padEnd(8)} ${which.padEnd(7)} ${String(requests).padEnd(11)} ${String(http).padEnd(10)} ${String(trading).padEnd(32)} ${detail.padEnd(74)} ${res.ms.toFixed(1).padStart(11)}`);
+    }
+  } finally {
+    await h.close();
   }
 }
