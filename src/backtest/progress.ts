@@ -28,7 +28,7 @@ export function progressLine(done: number, total: number, elapsedMs: number, lab
   const frac = total > 0 ? Math.min(1, done / total) : 1;
   const filled = Math.round(frac * width);
   const eta = done > 0 && done < total ? duration((elapsedMs / done) * (total - done)) : done >= total ? 'done' : '?';
-  return `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${(frac * 100).toFixed(0).padStart(3)}% ${done}/${total} ${label} ETA ${eta}`;
+  return `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${(frac * 100).toFixed(0).padStart(3)}% ${done}/${total} ETA ${eta} ${label}`;
 }
 
 export function createProgress(total: number, sink: ProgressSink, wall: Clock): Progress {
@@ -36,23 +36,27 @@ export function createProgress(total: number, sink: ProgressSink, wall: Clock): 
   const started = wall.now();
   let lastDraw = -Infinity;
   let shown = false;
-  let lastLine = '';
+  let lastLabel = '';
+  let lastDone = 0;
   const draw = (line: string) => {
     const cols = sink.columns ?? 100;
     const text = line.length >= cols ? line.slice(0, cols - 1) : line;
     sink.write(`\r${text}\x1b[K`);
     shown = true;
-    lastLine = line;
   };
   return {
     update(done, label) {
       const now = wall.now();
       if (now - lastDraw < 100 && done < total) return;
       lastDraw = now;
+      lastLabel = label;
+      lastDone = done;
       draw(progressLine(done, total, now - started, label));
     },
     finish() {
-      if (shown) sink.write(`\r${lastLine.replace(/ETA \S+$/, `in ${duration(wall.now() - started)}`)}\x1b[K\n`);
+      if (!shown) return;
+      draw(progressLine(lastDone, total, wall.now() - started, lastLabel).replace(/ETA \S+/, `in ${duration(wall.now() - started)}`));
+      sink.write('\n');
     },
   };
 }

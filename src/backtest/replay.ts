@@ -61,7 +61,7 @@ export interface BacktestSpec {
   readonly concurrency?: number;
   /** Position health cadence in minutes (minute runs); 0 disables health. Default config.schedule.positionHealthIntervalMin. */
   readonly healthIntervalMin?: number;
-  /** Sessions per journal transaction. Default 20. */
+  /** Sessions per journal transaction. Default 20; 0 = no batching (one commit per write, as live). */
   readonly batchSessions?: number;
   readonly log?: Logger;
   readonly onProgress?: (done: number, total: number, label: string) => void;
@@ -237,9 +237,10 @@ export async function runBacktest(spec: BacktestSpec): Promise<BacktestRun> {
     };
 
     const batch = Math.max(1, spec.batchSessions ?? 20);
+    const inBatch = spec.batchSessions === 0 ? <T>(fn: () => Promise<T>) => fn() : <T>(fn: () => Promise<T>) => journal.batch(fn);
     for (let i = 0; i < sessions.length; i += batch) {
       const chunk = sessions.slice(i, i + batch);
-      await journal.batch(async () => {
+      await inBatch(async () => {
         for (const s of chunk) {
           if (spec.timeframe === 'day') {
             clock.set(s.close);

@@ -218,7 +218,7 @@ describe('progress and chart', () => {
     const bar = createProgress(10, { isTTY: true, columns: 200, write: (s) => out.push(s) }, clock);
     now = 2000;
     bar.update(5, '2020-01-02');
-    expect(out[0]).toContain('50% 5/10 2020-01-02 ETA 2s');
+    expect(out[0]).toContain('50% 5/10 ETA 2s 2020-01-02');
     bar.finish();
     expect(out[out.length - 1]).toMatch(/\n$/);
     expect(progressLine(10, 10, 1000, 'done')).toContain('100%');
