@@ -2,6 +2,7 @@ import { readFileSync, existsSync } from 'node:fs';
 import { parseEnv } from 'node:util';
 import { z } from 'zod';
 import { ConfigError } from './domain/errors.js';
+import type { RiskPolicy, TrailSettings } from './core/risk/policy.js';
 import { parseSlots, type SlotSpec } from './jobs/schedule.js';
 import { mergePrices, priceFor, priceTableSchema, type PriceTable } from './adapters/claude/pricing.js';
 
@@ -112,6 +113,33 @@ const schema = z
     MAX_DAILY_LOSS_PCT: num(0.03, 0, 1),
     RISK_ALLOWLIST: symbolList,
     RISK_DENYLIST: symbolList,
+    MAX_SESSION_DRAWDOWN_PCT: num(0.04, 0.001, 1),
+    RISK_HALT_DAYS: int(1, 1, 30),
+    MAX_ORDER_PCT_OF_CASH: num(0.25, 0, 1),
+    RISK_SELL_COOLDOWN_MIN: int(120, 0, 10_080),
+    PDT_EQUITY_FLOOR: num(25_000, 0, 1e12),
+    PDT_MAX_DAY_TRADES: int(3, 0, 100),
+    RISK_EARNINGS_BLACKOUT_DAYS: int(2, 0, 30),
+    RISK_RSI_OVERBOUGHT: num(70, 50, 100),
+    RISK_RSI_OVERSOLD: num(30, 0, 50),
+    RISK_ADX_TREND_MIN: num(20, 0, 100),
+    RISK_OVERNIGHT_HOLD_GUARD: bool(true),
+    ALLOW_ADD_TO_POSITION: bool(false),
+    RISK_MAX_POSITION_PCT: num(0.15, 0, 1),
+    DAILY_TARGET_PCT: num(0.02, 0, 1),
+    SESSION_GIVEBACK_PCT: num(0.5, 0.01, 1),
+    SESSION_GIVEBACK_ACTIVATION_PCT: num(0.01, 0, 1),
+    RISK_MAX_NOTIONAL: num(50_000, 0, 1e12),
+    RISK_MIN_CASH_RESERVE_PCT: num(0.05, 0, 1),
+    RISK_VOL_ATR_PCT_HIGH: num(0.04, 0, 1),
+    RISK_VOL_SIZE_FACTOR: num(0.5, 0, 1),
+    RISK_MAX_SECTOR_PCT: num(0.3, 0, 1),
+    RISK_MAX_UNKNOWN_SECTOR_PCT: num(0.1, 0, 1),
+    RISK_SOFT_POLICY: bool(false),
+    RISK_SOFT_POLICY_LIVE_CONFIRM: optionalString,
+    TRAIL_GIVEBACK_PCT: num(0.4, 0.01, 1),
+    TRAIL_ACTIVATION_PCT: num(0.02, 0, 10),
+    TRAIL_RESET_DAILY: bool(false),
     EXEC_ATR_STOP_MULT: num(2, 0.1, 20),
     EXEC_ATR_TP_MULT: num(3, 0.1, 50),
     TRADER_METRICS_JSONL: optionalString,
@@ -170,6 +198,9 @@ const schema = z
     if (alpacaLiveHost && v.TRADER_MODE !== 'live') {
       ctx.addIssue({ code: 'custom', path: ['APCA_API_BASE_URL'], message: 'points at the live (real money) trading host but TRADER_MODE is not live; expected https://paper-api.alpaca.markets, or TRADER_MODE=live' });
     }
+    if (v.RISK_SOFT_POLICY && v.TRADER_MODE === 'live' && v.RISK_SOFT_POLICY_LIVE_CONFIRM !== 'yes') {
+      ctx.addIssue({ code: 'custom', path: ['RISK_SOFT_POLICY'], message: 'is on with TRADER_MODE=live: tier-2 risk rules would only warn with real money; expected RISK_SOFT_POLICY=false, or RISK_SOFT_POLICY_LIVE_CONFIRM=yes' });
+    }
     if (v.TRADER_MODE === 'live' && v.TRADER_LIVE_CONFIRM !== 'yes') {
       ctx.addIssue({ code: 'custom', path: ['TRADER_LIVE_CONFIRM'], message: 'must be "yes" when TRADER_MODE=live; expected TRADER_LIVE_CONFIRM=yes to trade real money' });
     }
@@ -194,14 +225,10 @@ export interface Config {
   };
   readonly watchlist: readonly string[];
   readonly concurrency: number;
-  readonly risk: {
-    readonly minConfidence: number;
-    readonly maxSizePct: number;
-    readonly maxBuysPerCycle: number;
-    readonly maxDailyLossPct: number;
-    readonly allowlist: readonly string[];
-    readonly denylist: readonly string[];
-  };
+  /** Tier 1 / tier 2 risk limits (see src/core/risk/policy.ts; rule ids in .env.example). */
+  readonly risk: RiskPolicy;
+  /** Trail giveback exits of the position-health job. */
+  readonly trail: TrailSettings;
   readonly exec: { readonly atrStopMult: number; readonly atrTpMult: number };
   readonly metricsJsonl: string | null;
   readonly healthcheck: { readonly url: string; readonly timeoutMs: number } | null;
@@ -324,7 +351,31 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       maxDailyLossPct: v.MAX_DAILY_LOSS_PCT,
       allowlist: v.RISK_ALLOWLIST,
       denylist: v.RISK_DENYLIST,
+      maxSessionDrawdownPct: v.MAX_SESSION_DRAWDOWN_PCT,
+      haltDays: v.RISK_HALT_DAYS,
+      maxOrderPctOfCash: v.MAX_ORDER_PCT_OF_CASH,
+      sellCooldownMin: v.RISK_SELL_COOLDOWN_MIN,
+      pdtEquityFloor: v.PDT_EQUITY_FLOOR,
+      pdtMaxDayTrades: v.PDT_MAX_DAY_TRADES,
+      earningsBlackoutDays: v.RISK_EARNINGS_BLACKOUT_DAYS,
+      rsiOverbought: v.RISK_RSI_OVERBOUGHT,
+      rsiOversold: v.RISK_RSI_OVERSOLD,
+      adxTrendMin: v.RISK_ADX_TREND_MIN,
+      overnightHoldGuard: v.RISK_OVERNIGHT_HOLD_GUARD,
+      allowAddToPosition: v.ALLOW_ADD_TO_POSITION,
+      maxPositionPct: v.RISK_MAX_POSITION_PCT,
+      dailyTargetPct: v.DAILY_TARGET_PCT,
+      sessionGivebackPct: v.SESSION_GIVEBACK_PCT,
+      sessionGivebackActivationPct: v.SESSION_GIVEBACK_ACTIVATION_PCT,
+      maxNotional: v.RISK_MAX_NOTIONAL,
+      minCashReservePct: v.RISK_MIN_CASH_RESERVE_PCT,
+      volAtrPctHigh: v.RISK_VOL_ATR_PCT_HIGH,
+      volSizeFactor: v.RISK_VOL_SIZE_FACTOR,
+      maxSectorPct: v.RISK_MAX_SECTOR_PCT,
+      maxUnknownSectorPct: v.RISK_MAX_UNKNOWN_SECTOR_PCT,
+      softPolicy: v.RISK_SOFT_POLICY,
     },
+    trail: { givebackPct: v.TRAIL_GIVEBACK_PCT, activationPct: v.TRAIL_ACTIVATION_PCT, resetDaily: v.TRAIL_RESET_DAILY },
     exec: { atrStopMult: v.EXEC_ATR_STOP_MULT, atrTpMult: v.EXEC_ATR_TP_MULT },
     metricsJsonl: v.TRADER_METRICS_JSONL ?? null,
     healthcheck: v.HEALTHCHECK_URL ? { url: v.HEALTHCHECK_URL, timeoutMs: v.HEALTHCHECK_TIMEOUT_MS } : null,

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import type { Config } from '../config.js';
 import type { CycleDeps, CycleSummary } from '../cycle/types.js';
+import type { PositionHealthDeps } from '../jobs/position-health.js';
 import type { Logger } from '../log.js';
 import { createLogger } from '../log.js';
 import type { Brain } from '../ports/brain.js';
@@ -174,6 +175,27 @@ export function cycleDeps(x: {
     },
     caches: createCycleCaches(market),
     reporters: x.reporters ?? reportersFor(x.config),
+    haltSwitch: x.haltSwitch ?? haltSwitchFor(x.config),
+  };
+}
+
+/** The position-health job's ports and settings (risk limits, trail) from config; the kill switch as for cycles. */
+export function positionHealthDeps(x: {
+  config: Config;
+  mode: string;
+  calendar?: Calendar;
+  broker: Broker;
+  journal: SqliteJournal;
+  log: Logger;
+  haltSwitch?: () => boolean;
+}): PositionHealthDeps {
+  return {
+    mode: x.mode,
+    broker: x.broker,
+    journal: x.journal,
+    calendar: x.calendar ?? createNyseRulesCalendar(),
+    log: x.log,
+    settings: { risk: x.config.risk, trail: x.config.trail },
     haltSwitch: x.haltSwitch ?? haltSwitchFor(x.config),
   };
 }

@@ -10,7 +10,8 @@ import { roundTrips, winRate, type Fill } from '../core/metrics.js';
 import { journalFiles } from '../journal/jsonl.js';
 import { openDatabase } from '../journal/sqlite.js';
 import { syncOrders } from '../jobs/order-sync.js';
-import { chooseBrain, createSimWorld, cycleDeps, openJournal } from './compose.js';
+import { createHealthTally, runPositionHealth } from '../jobs/position-health.js';
+import { chooseBrain, createSimWorld, cycleDeps, openJournal, positionHealthDeps } from './compose.js';
 
 export const DEMO_SLOTS = ['10:00', '12:00', '14:00', '15:30'] as const;
 
@@ -79,6 +80,9 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
   try {
     const world = createSimWorld(o.config, clock, journal, end);
     const deps = cycleDeps({ config: o.config, mode: 'sim', wallClock: o.wallClock, broker: world.broker, market: world.market, brain: chooseBrain(o.config), journal, log: o.log });
+    // Position health between the cycles, as the scheduler runs it (the demo is self-contained: no kill switch file).
+    const healthDeps = positionHealthDeps({ config: o.config, mode: 'sim', broker: world.broker, journal, log: o.log, haltSwitch: () => false });
+    const healthTally = createHealthTally(o.config.trail);
     const startEquity = (await world.broker.getAccount()).equity;
     o.print(`Demo: ${sessions.length} sessions ${first.date}..${end} on the ${o.config.sim.dataDir ? `CSV replay (${o.config.sim.dataDir})` : `synthetic market (seed ${o.config.sim.seed})`}, ${deps.brain.name} brain`);
     let cycles = 0;
@@ -86,10 +90,14 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
     let prevEquity = startEquity;
     for (const s of sessions) {
       const day = { BUY: 0, SELL: 0, HOLD: 0, orders: 0 };
-      for (const slot of DEMO_SLOTS) {
-        const t = nyTime(s.date, slot);
-        if (t >= s.close) continue; // early close: later slots do not run
+      const slotTimes = new Set(DEMO_SLOTS.map((slot) => nyTime(s.date, slot)).filter((t) => t < s.close)); // early close: later slots do not run
+      const every = o.config.schedule.positionHealthIntervalMin * 60_000;
+      const healthTimes = new Set<number>();
+      if (every > 0) for (let t = s.open + every; t < s.close; t += every) healthTimes.add(t);
+      for (const t of [...new Set([...slotTimes, ...healthTimes])].sort((a, b) => a - b)) {
         clock.set(t);
+        if (healthTimes.has(t)) healthTally.add(await runPositionHealth(healthDeps, t));
+        if (!slotTimes.has(t)) continue;
         const sum = await runCycle(deps, t);
         cycles++;
         if (sum.status === 'failed') failedCycles++;
@@ -119,6 +127,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
     o.print(`start equity ${money(startEquity)}  end equity ${money(endEquity)} (${pct(endEquity / startEquity - 1)})`);
     o.print(`cycles ${cycles} (${failedCycles} failed)  orders placed ${placed}  fills ${rows.length} (${exits.map((e) => `${e.k} ${e.n}`).join(', ')})`);
     o.print(`round trips ${trips.length}  win rate ${wr === null ? 'n/a (no closed trades)' : `${(wr * 100).toFixed(1)}%`}`);
+    o.print(healthTally.line());
     o.print(`journal: ${o.config.paths.db} and ${o.config.paths.journal}`);
     return { sessions: sessions.length, from: first.date, to: end, startEquity, endEquity, cycles, failedCycles, ordersPlaced: placed, fills: rows.length, roundTrips: trips.length, winRate: wr };
   } finally {

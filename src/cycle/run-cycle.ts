@@ -3,7 +3,8 @@ import type { BrainResult, LlmUsage, RegimeVerdict, RiskOutcome } from '../domai
 import { holdDecision } from '../domain/decision.js';
 import type { Snapshot } from '../domain/snapshot.js';
 import type { ExecuteBlock } from '../ports/journal.js';
-import { validateDecision } from '../core/risk/validate.js';
+import { loadRiskInputs, riskContextFor, type RiskCycleInputs } from '../core/risk/context.js';
+import { approvedNotional, validateDecision } from '../core/risk/validate.js';
 import { snapshotExcerpt } from '../core/snapshot.js';
 import { nyDate } from '../core/time/ny.js';
 import { sessionAt } from '../core/time/sessions.js';
@@ -48,6 +49,10 @@ interface CycleContext {
   readonly regime: RegimeVerdict;
   /** Mutable on purpose: BUYs approved so far, reserved synchronously at validation. */
   buysApproved: number;
+  /** Risk inputs gathered once (halt, session peak/giveback, fills, effective breaker thresholds). */
+  readonly risk: RiskCycleInputs;
+  /** Mutable on purpose: BUY notional approved so far (that cash is spoken for). */
+  notionalApproved: number;
 }
 
 function fallbackRegime(asOf: number, reason: string): RegimeVerdict {
@@ -91,6 +96,12 @@ export async function runCycle(deps: CycleDeps, asOf: number, opts: CycleOptions
     const [account, positions, openOrders] = await timed('broker_state', () =>
       Promise.all([deps.broker.getAccount(), deps.broker.getPositions(), deps.broker.getOpenOrders()]),
     );
+    // Once per cycle: session peak, breakers (a trip persists a HALT), today's fills. A journal failure fails the cycle here.
+    const risk = await timed('risk_state', () =>
+      loadRiskInputs({ broker: deps.broker, journal: deps.journal }, { asOf, account, positions, killSwitch: deps.haltSwitch?.() ?? false }, deps.settings.risk),
+    );
+    if (risk.tripped) deps.log.error('circuit breaker tripped: HALT', { cycle_id: cycleId, rule: risk.tripped.rule, detail: risk.tripped.detail, until: risk.halt?.until_ny });
+    for (const note of risk.ignored) deps.log.warn('circuit breaker: stricter stored threshold kept', { cycle_id: cycleId, note });
     // Market data in a constant number of batched requests (see market-context.ts).
     const held = positions.map((p) => p.symbol);
     const caches = deps.caches ?? createCycleCaches(marketSettings(deps.settings.market));
@@ -119,7 +130,7 @@ export async function runCycle(deps: CycleDeps, asOf: number, opts: CycleOptions
     const extras = await timed('market_data', () => loadSymbolExtras(deps, caches, asOf, session, watchlist.map((w) => w.symbol), held));
     for (const note of extras.notes) deps.log.warn('enrichment unavailable', { cycle_id: cycleId, note });
     const market: SnapshotContext = { asOf, session, stage, extras, account, positions, openOrders, regime, settings: marketSettings(deps.settings.market).snapshot };
-    ctx = { cycleId, asOf, account, positions: new Map(positions.map((p) => [p.symbol, p])), openOrders, market, regime, buysApproved: 0 };
+    ctx = { cycleId, asOf, account, positions: new Map(positions.map((p) => [p.symbol, p])), openOrders, market, regime, buysApproved: 0, risk, notionalApproved: 0 };
   } catch (e) {
     const s = summarize({ cycleId, asOf, deps, status: 'failed', reason: `setup failed: ${errText(e)}`, outcomes: [], timings, regime: null, durationMs: wall.now() - t0 });
     deps.log.error('cycle setup failed', { cycle_id: cycleId, error: errText(e) });
@@ -196,8 +207,12 @@ async function processSymbol(deps: CycleDeps, ctx: CycleContext, symbol: string,
         }
       }, symbol);
       const outcome = await timed('risk', () => {
-        const o = validateDecision(result.decision, { snapshot, lastEquity: ctx.account.lastEquity, buysApproved: ctx.buysApproved }, deps.settings.risk);
-        if (o.kind === 'approved' && o.final.action === 'BUY') ctx.buysApproved++;
+        const rc = { ...riskContextFor(ctx.risk, snapshot, ctx), killSwitch: ctx.risk.killSwitch || (deps.haltSwitch?.() ?? false) };
+        const o = validateDecision(result.decision, rc, ctx.risk.policy);
+        if (o.kind === 'approved' && o.final.action === 'BUY') {
+          ctx.buysApproved++;
+          ctx.notionalApproved += approvedNotional(o.final, snapshot);
+        }
         return killSwitch(deps, o);
       }, symbol);
       finalDecision = outcome.final;

@@ -2,7 +2,7 @@ import type { Order } from '../domain/broker.js';
 import type { LlmUsage } from '../domain/decision.js';
 import { JournalError } from '../domain/errors.js';
 import type { Clock } from '../ports/clock.js';
-import type { CycleFinish, CycleStart, DecisionEntry, ExecuteBlock, Journal, JournaledOrder, LogicJson, OrderMeta, PendingIntent, ReconcileRecord, TradeRecord } from '../ports/journal.js';
+import type { CycleFinish, CycleStart, DecisionEntry, ExecuteBlock, Journal, JournaledOrder, LogicJson, OrderMeta, PendingIntent, ReconcileRecord, RuleCount, TradeRecord, TrailState } from '../ports/journal.js';
 import { createJsonlWriter, readJournal, type JsonlWriter } from './jsonl.js';
 import { openDatabase, type Db } from './sqlite.js';
 import { jsonlLine, type TradeRow } from './rows.js';
@@ -31,6 +31,19 @@ export interface SqliteJournal extends Journal {
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
+
+interface TrailRow {
+  symbol: string;
+  qty: number;
+  avg_entry_price: number;
+  peak_unrealized_pl: number;
+  peak_at: string;
+  activated: number;
+  opened_at: string;
+  session_date: string;
+  exit_client_order_id: string | null;
+  updated_at: string;
+}
 const isoOrNull = (ms: number | null) => (ms === null ? null : iso(ms));
 
 function wrap<T>(what: string, fn: () => T): T {
@@ -104,6 +117,19 @@ export function createJournal(opts: JournalOptions): SqliteJournal {
     getRisk: db.prepare('SELECT value_json FROM risk_state WHERE key = ?'),
     setRisk: db.prepare(
       'INSERT INTO risk_state (key, value_json, recorded_at) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET value_json = excluded.value_json, recorded_at = excluded.recorded_at',
+    ),
+    listTrail: db.prepare('SELECT * FROM position_trail_state ORDER BY symbol'),
+    upsertTrail: db.prepare(
+      `INSERT INTO position_trail_state (symbol, qty, avg_entry_price, peak_unrealized_pl, peak_at, activated, opened_at, session_date, exit_client_order_id, updated_at, recorded_at)
+       VALUES (@symbol, @qty, @avg_entry_price, @peak_unrealized_pl, @peak_at, @activated, @opened_at, @session_date, @exit_client_order_id, @updated_at, @recorded_at)
+       ON CONFLICT (symbol) DO UPDATE SET qty = excluded.qty, avg_entry_price = excluded.avg_entry_price, peak_unrealized_pl = excluded.peak_unrealized_pl,
+        peak_at = excluded.peak_at, activated = excluded.activated, opened_at = excluded.opened_at, session_date = excluded.session_date,
+        exit_client_order_id = excluded.exit_client_order_id, updated_at = excluded.updated_at, recorded_at = excluded.recorded_at`,
+    ),
+    deleteTrail: db.prepare('DELETE FROM position_trail_state WHERE symbol = ?'),
+    ruleCounts: db.prepare(
+      `SELECT json_extract(j.value, '$.rule') AS rule, json_extract(j.value, '$.effect') AS effect, COUNT(*) AS count
+       FROM trades t, json_each(t.overrides) j WHERE t.as_of >= ? AND t.as_of < ? GROUP BY 1, 2 ORDER BY count DESC, rule, effect`,
     ),
     getSim: db.prepare('SELECT state_json FROM sim_state WHERE id = 1'),
     setSim: db.prepare(
@@ -318,6 +344,40 @@ export function createJournal(opts: JournalOptions): SqliteJournal {
         return r ? (JSON.parse(r.value_json) as T) : null;
       }),
     setRiskState: (key: string, value: unknown) => wrap('setRiskState', () => void stmt.setRisk.run(key, JSON.stringify(value), now())),
+    listTrailStates: (): readonly TrailState[] =>
+      wrap('listTrailStates', () =>
+        (stmt.listTrail.all() as TrailRow[]).map((r) => ({
+          symbol: r.symbol,
+          qty: r.qty,
+          avgEntryPrice: r.avg_entry_price,
+          peakUnrealizedPl: r.peak_unrealized_pl,
+          peakAt: Date.parse(r.peak_at),
+          activated: r.activated === 1,
+          openedAt: Date.parse(r.opened_at),
+          sessionDate: r.session_date,
+          exitClientOrderId: r.exit_client_order_id,
+          updatedAt: Date.parse(r.updated_at),
+        })),
+      ),
+    upsertTrailState: (t: TrailState) =>
+      wrap('upsertTrailState', () =>
+        void stmt.upsertTrail.run({
+          symbol: t.symbol,
+          qty: t.qty,
+          avg_entry_price: t.avgEntryPrice,
+          peak_unrealized_pl: t.peakUnrealizedPl,
+          peak_at: iso(t.peakAt),
+          activated: t.activated ? 1 : 0,
+          opened_at: iso(t.openedAt),
+          session_date: t.sessionDate,
+          exit_client_order_id: t.exitClientOrderId,
+          updated_at: iso(t.updatedAt),
+          recorded_at: now(),
+        }),
+      ),
+    deleteTrailState: (symbol: string) => wrap('deleteTrailState', () => void stmt.deleteTrail.run(symbol)),
+    ruleCounts: (from: number, to: number): readonly RuleCount[] =>
+      wrap('ruleCounts', () => stmt.ruleCounts.all(iso(from), iso(to)) as RuleCount[]),
     loadSimState: () =>
       wrap('loadSimState', () => {
         const r = stmt.getSim.get() as { state_json: string } | undefined;

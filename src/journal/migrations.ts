@@ -179,4 +179,25 @@ CREATE TABLE reconcile_runs (
 CREATE INDEX reconcile_runs_at ON reconcile_runs (at);
 `,
   },
+  {
+    version: 4,
+    name: 'position trail state',
+    sql: `
+-- Per-symbol trail giveback state while a position is held (position-health job).
+-- Mutable state, not history: the exits themselves are trades and orders rows.
+CREATE TABLE position_trail_state (
+  symbol TEXT PRIMARY KEY,
+  qty REAL NOT NULL,
+  avg_entry_price REAL NOT NULL,
+  peak_unrealized_pl REAL NOT NULL,
+  peak_at TEXT NOT NULL,
+  activated INTEGER NOT NULL DEFAULT 0,
+  opened_at TEXT NOT NULL,
+  session_date TEXT NOT NULL,
+  exit_client_order_id TEXT,
+  updated_at TEXT NOT NULL,
+  recorded_at TEXT NOT NULL
+);
+`,
+  },
 ];

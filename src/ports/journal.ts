@@ -35,6 +35,8 @@ export interface LogicJson {
   readonly usage: readonly LlmUsage[];
   readonly cost_usd: number;
   readonly execute?: ExecuteBlock;
+  /** Set on rows written by an automation (position health) rather than a decision cycle. */
+  readonly automation?: { readonly job: string; readonly exit_kind: string; readonly run_id: string };
 }
 
 /** One symbol decision, journaled (and committed) before any order leaves. */
@@ -187,6 +189,12 @@ export interface Journal {
   lastReconcileAt(): number | null;
   getRiskState<T>(key: string): T | null;
   setRiskState(key: string, value: unknown): void;
+  /** Per-symbol trail giveback state (position_trail_state), ordered by symbol. */
+  listTrailStates(): readonly TrailState[];
+  upsertTrailState(s: TrailState): void;
+  deleteTrailState(symbol: string): void;
+  /** Risk overrides by rule and effect over trades whose as_of is in [from, to) (epoch ms): "which rule blocked what, how often". */
+  ruleCounts(from: number, to: number): readonly RuleCount[];
   loadSimState(): unknown;
   saveSimState(state: unknown): void;
   close(): void;

@@ -7,6 +7,7 @@ import { createSimClock, type SimClock } from '../../src/adapters/sim/clock.js';
 import { createArrayFeed } from '../../src/adapters/sim/feed.js';
 import { createSimMarketData } from '../../src/adapters/sim/market-data.js';
 import { addDays, nyTime } from '../../src/core/time/ny.js';
+import { riskPolicy, type RiskPolicy } from '../../src/core/risk/policy.js';
 import type { CycleDeps } from '../../src/cycle/types.js';
 import type { Bar } from '../../src/domain/market.js';
 import { createJournal, type SqliteJournal } from '../../src/journal/journal.js';
@@ -54,6 +55,7 @@ export function makeWorld(opts: {
   wrapBroker?: (b: Broker) => Broker;
   dir?: string;
   at?: string;
+  risk?: Partial<RiskPolicy>;
 }): World {
   const { sessions, daily, minute } = buildBars(opts.prices);
   const feed = createArrayFeed({ daily, minute, sessions });
@@ -76,7 +78,9 @@ export function makeWorld(opts: {
     settings: {
       watchlist: opts.watchlist ?? Object.keys(opts.prices),
       concurrency: 3,
-      risk: { minConfidence: 0.55, maxSizePct: 0.1, maxBuysPerCycle: 5, maxDailyLossPct: 0.03, allowlist: [], denylist: [] },
+      // The overnight-hold guard is off here: these worlds have one session, and scripted same-day round
+      // trips are how the cycle's SELL path is tested. tests/risk pins the guard itself.
+      risk: riskPolicy({ minConfidence: 0.55, maxSizePct: 0.1, maxBuysPerCycle: 5, maxDailyLossPct: 0.03, allowlist: [], denylist: [], overnightHoldGuard: false, ...opts.risk }),
       exec: { atrStopMult: 2, atrTpMult: 3 },
       lookbackDays: 200,
     },
