@@ -10,6 +10,7 @@ import { mdText } from '../core/md.js';
 import { sparklineSvg } from '../core/sparkline.js';
 import { addDays, dayOfWeek, nyClock, nyDate, nyIso, nyTime } from '../core/time/ny.js';
 import { syncOrders } from './order-sync.js';
+import { runOutcomes, type OutcomesDeps } from './outcomes.js';
 
 /**
  * The end-of-day digest: no model call, readable in a minute. `buildEodDigest` is pure (the
@@ -265,6 +266,8 @@ export interface EodDeps {
   readonly reports: ReportStore;
   readonly log: Logger;
   readonly mode: string;
+  /** Scoreboard (issue 11): when set, decision outcomes and the session's SPY close and equity are recorded first. */
+  readonly outcomes?: Pick<OutcomesDeps, 'market' | 'store'>;
 }
 
 export interface EodResult extends EodSummary {
@@ -295,6 +298,13 @@ export async function runEodDigest(d: EodDeps, date: string, opts: { readonly up
   } catch (e) {
     accountError = errText(e);
     d.log.warn('eod: account unavailable', { date, error: accountError });
+  }
+  if (d.outcomes) {
+    try {
+      await runOutcomes({ ...d.outcomes, broker: d.broker, calendar: d.calendar, log: d.log }, d.clock.now());
+    } catch (e) {
+      d.log.warn('eod: decision outcomes not recorded', { date, error: errText(e) });
+    }
   }
   const digest = buildEodDigest({
     date,

@@ -200,4 +200,39 @@ CREATE TABLE position_trail_state (
 );
 `,
   },
+  {
+    version: 8,
+    name: 'scoreboard: decision outcomes and benchmark closes',
+    sql: `
+-- Forward returns of every decision at 1/5/20 sessions vs SPY (the outcomes job, after each close).
+-- Written once per (trade, horizon): recomputing a day changes nothing.
+CREATE TABLE decision_outcomes (
+  trade_id TEXT NOT NULL,
+  horizon_days INTEGER NOT NULL,
+  symbol TEXT NOT NULL,
+  action TEXT NOT NULL,
+  strategy TEXT NOT NULL,
+  confidence REAL NOT NULL,
+  brain TEXT NOT NULL,
+  as_of TEXT NOT NULL,
+  decision_price REAL NOT NULL,
+  exit_price REAL NOT NULL,
+  ret REAL NOT NULL,
+  spy_ret REAL NOT NULL,
+  excess REAL NOT NULL,
+  computed_for_date TEXT NOT NULL,
+  recorded_at TEXT NOT NULL,
+  PRIMARY KEY (trade_id, horizon_days)
+);
+CREATE INDEX decision_outcomes_as_of ON decision_outcomes (as_of);
+
+-- SPY's close and the account's equity at each session close (equity vs SPY on the scoreboard).
+CREATE TABLE benchmark_closes (
+  date TEXT PRIMARY KEY,
+  spy_close REAL,
+  equity_close REAL,
+  recorded_at TEXT NOT NULL
+);
+`,
+  },
 ];
