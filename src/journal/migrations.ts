@@ -201,6 +201,38 @@ CREATE TABLE position_trail_state (
 `,
   },
   {
+    version: 6,
+    name: 'bars cache for backtests',
+    sql: `
+-- Historical bars fetched once (npm run fetch-bars) and replayed offline by npm run backtest.
+-- Times are epoch ms (UTC): t = bar start, end_t = bar end (a daily bar ends at its session close).
+CREATE TABLE bars_cache (
+  symbol TEXT NOT NULL,
+  timeframe TEXT NOT NULL,
+  t INTEGER NOT NULL,
+  end_t INTEGER NOT NULL,
+  o REAL NOT NULL,
+  h REAL NOT NULL,
+  l REAL NOT NULL,
+  c REAL NOT NULL,
+  v REAL NOT NULL,
+  PRIMARY KEY (symbol, timeframe, t)
+) WITHOUT ROWID;
+
+-- What was fetched: a range with no bars in it is known to be empty, not missing.
+CREATE TABLE bars_cache_ranges (
+  symbol TEXT NOT NULL,
+  timeframe TEXT NOT NULL,
+  from_date TEXT NOT NULL,
+  to_date TEXT NOT NULL,
+  bars INTEGER NOT NULL,
+  source TEXT NOT NULL,
+  recorded_at TEXT NOT NULL,
+  PRIMARY KEY (symbol, timeframe, from_date, to_date)
+);
+`,
+  },
+  {
     version: 8,
     name: 'scoreboard: decision outcomes and benchmark closes',
     sql: `
