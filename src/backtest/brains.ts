@@ -6,6 +6,7 @@ import { PROMPTS, PROMPT_VERSION } from '../prompts/index.js';
 import { createClaudeBrain } from '../adapters/claude/brain.js';
 import { createSdkMessagesClient } from '../adapters/claude/client.js';
 import { createRulesBrain } from '../adapters/rules/brain.js';
+import { createHoldBrain } from '../adapters/hold/brain.js';
 import { createCachedBrain, createFileBrainCache, type CachedBrain } from './cached-brain.js';
 
 /**
@@ -22,8 +23,12 @@ export interface BacktestBrain {
   readonly identity?: Readonly<Record<string, string | number>>;
 }
 
-export function backtestBrain(kind: 'rules' | 'claude', config: Config, x: { readonly wallClock: Clock; readonly log: Logger }): BacktestBrain {
+export const BACKTEST_BRAINS = ['rules', 'claude', 'hold'] as const;
+export type BacktestBrainKind = (typeof BACKTEST_BRAINS)[number];
+
+export function backtestBrain(kind: BacktestBrainKind, config: Config, x: { readonly wallClock: Clock; readonly log: Logger }): BacktestBrain {
   if (kind === 'rules') return { brain: createRulesBrain(), label: 'rules' };
+  if (kind === 'hold') return { brain: createHoldBrain(), label: 'hold' };
   if (config.anthropicKey === null) throw new Error('--brain claude needs ANTHROPIC_API_KEY (a re-run answered from the decision cache makes no calls, but the key must be set)');
   const b = config.brain;
   const client = createSdkMessagesClient({

@@ -3,7 +3,8 @@ import { configOrExit, failAndExit } from '../app/bootstrap.js';
 import { LOOKBACK_DAYS } from '../app/compose.js';
 import { createSystemClock } from '../adapters/sim/clock.js';
 import { backtest } from '../backtest/index.js';
-import { backtestBrain } from '../backtest/brains.js';
+import { BACKTEST_BRAINS, backtestBrain, type BacktestBrain } from '../backtest/brains.js';
+import { compareBrains } from '../backtest/compare.js';
 import { loadData } from '../backtest/data.js';
 import { createProgress } from '../backtest/progress.js';
 import { parseSlots, type SlotSpec } from '../jobs/schedule.js';
@@ -29,8 +30,14 @@ journal.jsonl; open it with npm run viewer -- --db <out>/trades.db).
                         QuantConnect/Lean files read in place (a daily/ or minute/ directory, or
                         a Lean root holding both); Lean splits are detected and back-adjusted
   --adjust splits|none  Lean only: back-adjust detected splits (default) or not
-  --brain rules|claude  decision maker (default rules); claude answers from the decision cache
-                        (BACKTEST_BRAIN_CACHE) and calls the model only for unseen snapshots
+  --brain rules|claude|hold  decision maker (default rules); claude answers from the decision
+                        cache (BACKTEST_BRAIN_CACHE) and calls the model only for unseen
+                        snapshots; hold never trades (the do-nothing baseline)
+  --compare A,B,...     A/B run: the same period, universe, risk and fill model once per brain
+                        (e.g. claude,rules,hold), each in <out>/<brain>/, plus one comparison
+                        report <out>/compare.md (table, with buy-and-hold SPY and the
+                        equal-weight basket as baselines), compare.json and compare.svg
+                        (default out: REPORTS_DIR/backtests/<from>_<to>_compare)
   --timeframe day|minute  day: one cycle per session after the close, fills at the next open;
                         minute: cycles at SCHEDULE_SLOTS, position health every
                         POSITION_HEALTH_INTERVAL_MIN, fills minute by minute (default day)
@@ -55,6 +62,7 @@ const { values } = parseCli(USAGE, {
   slots: { type: 'string' },
   out: { type: 'string' },
   concurrency: { type: 'string' },
+  compare: { type: 'string' },
 });
 
 const bad = (msg: string): never => {
@@ -76,7 +84,11 @@ const from = date('--from', values.from);
 const to = date('--to', values.to);
 if (to < from) bad(`--to ${to} is before --from ${from}`);
 const format = oneOf('--format', values.format, ['csv', 'lean'] as const, 'csv');
-const brainKind = oneOf('--brain', values.brain, ['rules', 'claude'] as const, 'rules');
+const brainKind = oneOf('--brain', values.brain, BACKTEST_BRAINS, 'rules');
+const compare = values.compare === undefined ? null : values.compare.split(',').map((s) => s.trim()).filter(Boolean).map((k) => oneOf('--compare', k, BACKTEST_BRAINS, 'rules'));
+if (compare !== null && compare.length === 0) bad('--compare: expected a list of brains, e.g. rules,hold');
+if (compare !== null && new Set(compare).size !== compare.length) bad(`--compare: a brain is listed twice (${compare.join(',')})`);
+if (compare !== null && values.brain !== undefined) bad('--compare and --brain are exclusive');
 const timeframe = oneOf('--timeframe', values.timeframe, ['day', 'minute'] as const, 'day');
 const adjust = oneOf('--adjust', values.adjust, ['splits', 'none'] as const, 'splits');
 const concurrency = values.concurrency === undefined ? 1 : Number(values.concurrency);
@@ -111,6 +123,7 @@ async function main(): Promise<number> {
     adjustSplits: adjust === 'splits',
   });
   if (loaded.symbols.length === 0) throw new Error('no symbols to trade: none of the requested symbols has data');
+  if (compare !== null) return runCompare(compare, loaded);
   const b = backtestBrain(brainKind, config, { wallClock, log });
   const outDir = values.out ?? join(config.paths.reports, 'backtests', `${from}_${to}_${b.label}`);
   const progress = createProgress(0, process.stderr, wallClock);
@@ -165,6 +178,63 @@ async function main(): Promise<number> {
   process.stdout.write(`${result.run.cycles} cycles (${result.run.failedCycles} failed), ${symbolDays} symbol decisions, ${result.run.fills.length} fills in ${secs.toFixed(1)} s (${Math.round(symbolDays / Math.max(secs, 1e-9))} symbol-${timeframe === 'day' ? 'days' : 'decisions'}/s)\n`);
   for (const w of result.report.summary.warnings.slice(0, 3)) process.stdout.write(`warning: ${w}\n`);
   process.stdout.write(`report: ${outDir}/summary.md (journal: ${outDir}/trades.db)\n`);
+  return 0;
+}
+
+const llmOf = (b: BacktestBrain) =>
+  b.cached
+    ? () => {
+        const st = b.cached!.stats();
+        return {
+          models: { trader: config.brain.models.trader, regime: config.brain.models.regime },
+          promptVersion: String(b.identity?.prompt_version ?? ''),
+          cacheFile: config.backtest.brainCache,
+          hits: st.hits,
+          misses: st.misses,
+          uncached: st.uncached,
+          spentUsd: st.spentUsd,
+          savedUsd: st.savedUsd,
+          cutoff: config.backtest.modelCutoff,
+        };
+      }
+    : undefined;
+
+async function runCompare(kinds: readonly (typeof BACKTEST_BRAINS)[number][], loaded: ReturnType<typeof loadData>): Promise<number> {
+  const outDir = values.out ?? join(config.paths.reports, 'backtests', `${from}_${to}_compare`);
+  const brains = kinds.map((k) => {
+    const b = backtestBrain(k, config, { wallClock, log });
+    const llm = llmOf(b);
+    return { label: b.label, brain: b.brain, ...(llm ? { llm } : {}) };
+  });
+  let bar = createProgress(0, process.stderr, wallClock);
+  const result = await compareBrains({
+    config,
+    feed: loaded.feed,
+    symbols: loaded.symbols,
+    from,
+    to,
+    timeframe,
+    brains,
+    outDir,
+    concurrency,
+    ...(slots ? { slots } : {}),
+    log,
+    data: { source: loaded.source, description: loaded.description, splits: loaded.splits, warnings: loaded.warnings },
+    onRun: (label, i, n) => process.stderr.write(`run ${i + 1}/${n}: ${label}\n`),
+    onProgress: (done, total, label) => {
+      if (done === 1) bar = createProgress(total, process.stderr, wallClock);
+      bar.update(done, label);
+      if (done === total) bar.finish();
+    },
+  });
+  process.stdout.write(`A/B backtest ${from}..${to}: ${kinds.join(', ')} on ${loaded.symbols.length} symbols (${loaded.source} data)\n`);
+  for (const r of result.rows) {
+    const f = r.figures;
+    process.stdout.write(
+      `${`${r.name}${r.kind === 'baseline' ? ' (baseline)' : ''}`.padEnd(34)} total ${(f.total_return * 100).toFixed(2).padStart(8)}%  maxDD ${(f.max_drawdown * 100).toFixed(2).padStart(6)}%  trades ${String(f.trades).padStart(5)}${r.kind === 'brain' ? `  model $${r.modelCostUsd.toFixed(4)}` : ''}\n`,
+    );
+  }
+  process.stdout.write(`report: ${join(outDir, 'compare.md')}\n`);
   return 0;
 }
 
