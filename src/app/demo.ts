@@ -2,18 +2,20 @@ import { existsSync, rmSync } from 'node:fs';
 import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
 import type { Clock } from '../ports/clock.js';
-import { nyseSessions } from '../adapters/calendar/nyse-rules.js';
+import { createNyseRulesCalendar, nyseSessions } from '../adapters/calendar/nyse-rules.js';
 import { createSimClock } from '../adapters/sim/clock.js';
-import { runCycle } from '../cycle/run-cycle.js';
+import { createVirtualTimers } from '../adapters/timers/virtual.js';
+import { createRng, hashSeed } from '../adapters/sim/rng.js';
+import type { CycleSummary } from '../cycle/types.js';
 import { addDays, nyDate, nyTime } from '../core/time/ny.js';
 import { roundTrips, winRate, type Fill } from '../core/metrics.js';
 import { journalFiles } from '../journal/jsonl.js';
 import { openDatabase } from '../journal/sqlite.js';
-import { syncOrders } from '../jobs/order-sync.js';
-import { createHealthTally, runPositionHealth } from '../jobs/position-health.js';
-import { chooseBrain, createSimWorld, cycleDeps, openJournal, positionHealthDeps } from './compose.js';
-
-export const DEMO_SLOTS = ['10:00', '12:00', '14:00', '15:30'] as const;
+import type { EodResult } from '../jobs/eod-digest.js';
+import { createHealthTally, type PositionHealthResult } from '../jobs/position-health.js';
+import { JOB } from '../jobs/scheduler/jobs.js';
+import { chooseBrain, createSimWorld, openJournal } from './compose.js';
+import { createService } from './service.js';
 
 export interface DemoOptions {
   readonly config: Config;
@@ -68,54 +70,87 @@ export function lastClosedSessionDate(now: number): string {
   return closed[closed.length - 1]!.date;
 }
 
-/** Runs the simulator over the last N sessions: four cycles a day, fills in between. */
+/**
+ * Runs the simulator over the last N sessions through the service's own scheduler, in
+ * accelerated time: the sim clock jumps from one scheduled job to the next (cycles at
+ * SCHEDULE_SLOTS plus seeded jitter, position health, the EOD digest after each close), and
+ * each job runs to completion before time moves on. Jitter comes from a source seeded by
+ * SIM_SEED, so a run is reproducible. The kill switch file is not consulted: the demo is a
+ * self-contained simulation.
+ */
 export async function runDemo(o: DemoOptions): Promise<DemoResult> {
   const end = o.end ?? lastClosedSessionDate(o.wallClock.now());
   const sessions = nyseSessions(addDays(end, -(o.days * 2 + 14)), end).slice(-o.days);
   if (sessions.length === 0) throw new Error(`no sessions up to ${end}`);
   resetSimJournal(o.config);
   const first = sessions[0]!;
-  const clock = createSimClock(first.open);
+  const last = sessions[sessions.length - 1]!;
+  const clock = createSimClock(nyTime(first.date, '00:00'));
+  const timers = createVirtualTimers(clock);
   const journal = openJournal(o.config, o.wallClock, 'sim');
   try {
     const world = createSimWorld(o.config, clock, journal, end);
-    const deps = cycleDeps({ config: o.config, mode: 'sim', wallClock: o.wallClock, broker: world.broker, market: world.market, brain: chooseBrain(o.config), journal, log: o.log });
-    // Position health between the cycles, as the scheduler runs it (the demo is self-contained: no kill switch file).
-    const healthDeps = positionHealthDeps({ config: o.config, mode: 'sim', broker: world.broker, journal, log: o.log, haltSwitch: () => false });
-    const healthTally = createHealthTally(o.config.trail);
+    const calendar = createNyseRulesCalendar();
+    const brain = chooseBrain(o.config);
     const startEquity = (await world.broker.getAccount()).equity;
-    o.print(`Demo: ${sessions.length} sessions ${first.date}..${end} on the ${o.config.sim.dataDir ? `CSV replay (${o.config.sim.dataDir})` : `synthetic market (seed ${o.config.sim.seed})`}, ${deps.brain.name} brain`);
+    o.print(`Demo: ${sessions.length} sessions ${first.date}..${end} on the ${o.config.sim.dataDir ? `CSV replay (${o.config.sim.dataDir})` : `synthetic market (seed ${o.config.sim.seed})`}, ${brain.name} brain`);
     let cycles = 0;
     let failedCycles = 0;
     let prevEquity = startEquity;
-    for (const s of sessions) {
-      const day = { BUY: 0, SELL: 0, HOLD: 0, orders: 0 };
-      const slotTimes = new Set(DEMO_SLOTS.map((slot) => nyTime(s.date, slot)).filter((t) => t < s.close)); // early close: later slots do not run
-      const every = o.config.schedule.positionHealthIntervalMin * 60_000;
-      const healthTimes = new Set<number>();
-      if (every > 0) for (let t = s.open + every; t < s.close; t += every) healthTimes.add(t);
-      for (const t of [...new Set([...slotTimes, ...healthTimes])].sort((a, b) => a - b)) {
-        clock.set(t);
-        if (healthTimes.has(t)) healthTally.add(await runPositionHealth(healthDeps, t));
-        if (!slotTimes.has(t)) continue;
-        const sum = await runCycle(deps, t);
-        cycles++;
-        if (sum.status === 'failed') failedCycles++;
-        day.BUY += sum.actions.BUY;
-        day.SELL += sum.actions.SELL;
-        day.HOLD += sum.actions.HOLD;
-        day.orders += sum.orders_submitted;
-      }
-      clock.set(s.close);
-      const fills = await syncOrders({ broker: world.broker, journal }, s.open);
-      const acct = await world.broker.getAccount();
-      const positions = await world.broker.getPositions();
-      o.print(
-        `${s.date}${s.early ? '*' : ' '} equity ${money(acct.equity).padStart(12)} (${pct(acct.equity / prevEquity - 1)})  ` +
-          `BUY ${day.BUY} SELL ${day.SELL} HOLD ${day.HOLD}  orders ${day.orders}  fills ${fills.length}  positions ${positions.length}`,
-      );
-      prevEquity = acct.equity;
-    }
+    const days = new Map<string, { BUY: number; SELL: number; HOLD: number; orders: number }>();
+    const dayOf = (date: string) => {
+      let d = days.get(date);
+      if (!d) days.set(date, (d = { BUY: 0, SELL: 0, HOLD: 0, orders: 0 }));
+      return d;
+    };
+    const healthTally = createHealthTally(o.config.trail);
+    const service = createService({
+      config: o.config,
+      mode: 'sim',
+      clock,
+      wallClock: o.wallClock,
+      timers,
+      random: createRng(hashSeed(o.config.sim.seed, 'schedule-jitter')),
+      world: { broker: world.broker, market: world.market, calendar },
+      journal,
+      brain,
+      log: o.log,
+      haltSwitch: () => false,
+      onDone(job, fire, out) {
+        if (job === JOB.cycle) {
+          cycles++;
+          const sum = out.result as CycleSummary | undefined;
+          if (!sum || sum.status === 'failed') failedCycles++;
+          if (!sum) return;
+          const day = dayOf(fire.session.date);
+          day.BUY += sum.actions.BUY;
+          day.SELL += sum.actions.SELL;
+          day.HOLD += sum.actions.HOLD;
+          day.orders += sum.orders_submitted;
+        } else if (job === JOB.positionHealth) {
+          healthTally.add(out.result as PositionHealthResult | undefined);
+        } else if (job === JOB.eod) {
+          const s = fire.session;
+          const day = dayOf(s.date);
+          const r = out.result as EodResult | undefined;
+          if (!r) {
+            o.print(`${s.date}${s.early ? '*' : ' '} EOD digest failed: ${out.error instanceof Error ? out.error.message : String(out.error)}`);
+            return;
+          }
+          const equity = r.equity ?? prevEquity;
+          o.print(
+            `${s.date}${s.early ? '*' : ' '} equity ${money(equity).padStart(12)} (${pct(equity / prevEquity - 1)})  ` +
+              `BUY ${day.BUY} SELL ${day.SELL} HOLD ${day.HOLD}  orders ${day.orders}  fills ${r.fills}  positions ${r.positions}`,
+          );
+          prevEquity = equity;
+        }
+      },
+    });
+    await service.scheduler.start();
+    const lastEod = last.close + o.config.schedule.eodDelayMin * 60_000;
+    await timers.runUntil(lastEod, () => service.scheduler.idle());
+    service.scheduler.stop();
+    await service.scheduler.idle();
     const endEquity = (await world.broker.getAccount()).equity;
     const rows = journal.db
       .prepare("SELECT symbol, side, filled_qty AS qty, filled_avg_price AS price, filled_at AS at, commission FROM orders WHERE status = 'filled' ORDER BY filled_at, id")
@@ -128,7 +163,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
     o.print(`cycles ${cycles} (${failedCycles} failed)  orders placed ${placed}  fills ${rows.length} (${exits.map((e) => `${e.k} ${e.n}`).join(', ')})`);
     o.print(`round trips ${trips.length}  win rate ${wr === null ? 'n/a (no closed trades)' : `${(wr * 100).toFixed(1)}%`}`);
     o.print(healthTally.line());
-    o.print(`journal: ${o.config.paths.db} and ${o.config.paths.journal}`);
+    o.print(`journal: ${o.config.paths.db} and ${o.config.paths.journal}; EOD digests: ${o.config.paths.reports}/eod (latest.md)`);
     return { sessions: sessions.length, from: first.date, to: end, startEquity, endEquity, cycles, failedCycles, ordersPlaced: placed, fills: rows.length, roundTrips: trips.length, winRate: wr };
   } finally {
     journal.close();

@@ -8,11 +8,13 @@ const USAGE = `
 npm run demo [-- --days N] [--end YYYY-MM-DD]
 
 Runs the embedded simulated market over the last N trading sessions (default 20) through
-the real decision pipeline: four cycles a session at 10:00, 12:00, 14:00 and 15:30 New York
-time, fills in between. Prints one line per session and a summary; leaves the journal at
-TRADER_DB_PATH and TRADER_JOURNAL_PATH (recreated on every run; a journal holding paper or
-live cycles is never touched). No keys needed. SIM_SEED fixes the synthetic market;
-SIM_DATA_DIR replays CSV files instead.
+the service's own scheduler in accelerated time: decision cycles at SCHEDULE_SLOTS (default
+10:00, 12:00, 14:00, 15:30 New York, plus seeded jitter), position health every
+POSITION_HEALTH_INTERVAL_MIN in regular hours, and the EOD digest after each close (into
+REPORTS_DIR/eod), with fills in between. Prints one line per session and a summary; leaves
+the journal at TRADER_DB_PATH and TRADER_JOURNAL_PATH (recreated on every run; a journal
+holding paper or live cycles is never touched). No keys needed. SIM_SEED fixes the
+synthetic market and the jitter; SIM_DATA_DIR replays CSV files instead.
 
   --days N           sessions to simulate (1..500, default 20)
   --end YYYY-MM-DD   last session (default: the last session closed before now)
