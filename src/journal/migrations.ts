@@ -267,4 +267,16 @@ CREATE TABLE benchmark_closes (
 );
 `,
   },
+  {
+    version: 7,
+    name: 'viewer read indexes',
+    sql: `
+-- Equity curve on the viewer's front page: a covering scan instead of reading every cycle row.
+CREATE INDEX IF NOT EXISTS cycles_as_of_equity ON cycles (as_of, equity);
+-- Cycle list filtered by action and/or symbol: EXISTS probes answered from the index alone.
+CREATE INDEX IF NOT EXISTS trades_cycle_action_symbol ON trades (cycle_id, action, symbol);
+-- /api/trades?symbol=&action=: newest first without scanning the symbol's other actions.
+CREATE INDEX IF NOT EXISTS trades_symbol_action_as_of ON trades (symbol, action, as_of);
+`,
+  },
 ];
