@@ -98,6 +98,18 @@ describe('Alpaca broker: wire format', () => {
   });
 });
 
+describe('Alpaca broker: cancels', () => {
+  it('cancelling an unfilled bracket cancels its legs too; cancelling a leg afterwards is a no-op; a second cancel of the same order is an error', async () => {
+    await setup();
+    const o = await h.broker.submitOrder(bracket('parent-1'));
+    await h.broker.cancelOrder(o.id);
+    for (const l of o.legs) await h.broker.cancelOrder(l.id);
+    expect((h.fake.order('parent-1')!.legs as { status: string }[]).map((l) => l.status)).toEqual(['canceled', 'canceled']);
+    const e = (await h.broker.cancelOrder(o.id).catch((x: unknown) => x)) as BrokerError;
+    expect([e.code, e.retryable, e.status]).toEqual(['rejected', false, 422]);
+  });
+});
+
 describe('Alpaca broker: rejections are typed and final', () => {
   it('403 insufficient buying power', async () => {
     await setup();

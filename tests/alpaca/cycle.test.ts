@@ -43,13 +43,23 @@ describe('one cycle on the Alpaca adapters over the fake server', () => {
       const cold = await runCycle(d, h.clock.now());
       expect(cold.status).toBe('ok');
       const coldCount = h.fake.count({ host: 'data' });
+      const coldBy = new Map<string, number>();
+      for (const r of h.fake.requests.filter((x) => x.host === 'data')) {
+        const k = `${r.path}${r.query.get('timeframe') ? ` ${r.query.get('timeframe')}` : ''}`;
+        coldBy.set(k, (coldBy.get(k) ?? 0) + 1);
+      }
       h.clock.set(nyTime(TEST_DATE, '10:30'));
       h.fake.resetRequests();
       const warm = await runCycle(d, h.clock.now());
       expect(warm.status).toBe('ok');
       const warmCount = h.fake.count({ host: 'data' });
-      const paths = [...new Set(h.fake.requests.filter((r) => r.host === 'data').map((r) => r.path))].join(' ');
-      figures.push(`${n} symbols: first cycle ${coldCount}, next cycle ${warmCount} market-data requests (${paths})`);
+      const by = new Map<string, number>();
+      for (const r of h.fake.requests.filter((x) => x.host === 'data')) {
+        const k = `${r.path}${r.query.get('timeframe') ? ` ${r.query.get('timeframe')}` : ''}`;
+        by.set(k, (by.get(k) ?? 0) + 1);
+      }
+      const paths = [...by].map(([k, v]) => `${k} x${v}`).join(', ');
+      figures.push(`${n} symbols: first cycle ${coldCount} (${[...coldBy].map(([k, v]) => `${k} x${v}`).join(', ')}); next cycle ${warmCount} (${paths})`);
       warmCounts.push(warmCount);
       expect(warmCount).toBeLessThanOrEqual(6);
       await h.close();

@@ -15,8 +15,9 @@ import { accountSchema, clockSchema, orderSchema, ordersSchema, positionsSchema,
  * - Orders come back nested (legs under their bracket parent). Open and closed listings are
  *   flattened: the parent (legs still attached) and each leg as its own entry with parentId and
  *   legKind, each kept only if it matches the listing (open / terminal since).
- * - Cancelling one leg of a bracket cancels its sibling at Alpaca (OCO). A later cancel of that
- *   sibling is then a no-op instead of a 422, so "cancel every leg" loops work. After a cancel the
+ * - Cancelling one leg of a bracket cancels its sibling at Alpaca (OCO), and cancelling an unfilled
+ *   parent cancels its legs. A later cancel of an order cancelled that way is a no-op instead of
+ *   a 422, so "cancel every leg" loops work; cancelling an order twice is still an error. After a cancel the
  *   broker polls briefly until the order is terminal, so the shares it held are free again.
  */
 
@@ -64,14 +65,15 @@ export function createAlpacaBroker(opts: AlpacaBrokerOptions): AlpacaBroker {
   const lookback = (opts.closedLookbackDays ?? 90) * DAY;
   const polls = opts.cancelPolls ?? 5;
   const pollMs = opts.cancelPollMs ?? 200;
-  /** leg id -> sibling leg ids, from the latest listing or submit. */
+  /** order id -> the open orders Alpaca cancels with it (a leg's sibling; a parent's legs), from listings and submits. */
   const siblings = new Map<string, string[]>();
   /** Legs cancelled at Alpaca as a side effect of cancelling their sibling. */
   const cascaded = new Set<string>();
 
   const learn = (orders: readonly Order[]) => {
     for (const o of orders) {
-      if (o.legs.length < 2) continue;
+      if (o.legs.length === 0) continue;
+      siblings.set(o.id, o.legs.map((l) => l.id));
       for (const l of o.legs) siblings.set(l.id, o.legs.filter((x) => x.id !== l.id).map((x) => x.id));
     }
   };
