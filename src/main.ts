@@ -1,12 +1,8 @@
 import { existsSync } from 'node:fs';
 import { configOrExit } from './app/bootstrap.js';
-import { chooseBrain, createAlpacaWorld, createSimWorld, openJournal, reportFailedCycle } from './app/compose.js';
-import { createService, type Service, type ServiceWorld } from './app/service.js';
-import { createNyseRulesCalendar } from './adapters/calendar/nyse-rules.js';
+import type { Service, ServiceWorld } from './app/service.js';
 import { createSystemClock } from './adapters/sim/clock.js';
-import { createSystemTimers } from './adapters/timers/system.js';
 import { addDays, nyDate } from './core/time/ny.js';
-import { reconcile } from './jobs/reconcile.js';
 import { createLogger } from './log.js';
 
 /**
@@ -64,6 +60,11 @@ process.on('uncaughtException', (e) => {
 });
 
 async function main(): Promise<void> {
+  // The heavy modules (SDKs, adapters) load after the signal handlers are in place, so a
+  // SIGTERM during startup is a clean stop too.
+  const [{ chooseBrain, createAlpacaWorld, createSimWorld, openJournal, reportFailedCycle }, { createService }, { createNyseRulesCalendar }, { createSystemTimers }, { reconcile }] =
+    await Promise.all([import('./app/compose.js'), import('./app/service.js'), import('./adapters/calendar/nyse-rules.js'), import('./adapters/timers/system.js'), import('./jobs/reconcile.js')]);
+  if (stopping) return;
   const clock = wallClock;
   const journal = openJournal(config, wallClock, config.mode);
   closeJournal = () => journal.close();
