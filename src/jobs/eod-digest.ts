@@ -7,6 +7,7 @@ import type { DayCycle, DayFill, DayJournal, DayTrade, DayUsage } from '../ports
 import type { Journal } from '../ports/journal.js';
 import type { ReportStore } from '../ports/reports.js';
 import { mdText } from '../core/md.js';
+import { buildScoreboard, scoreboardHeadline } from '../core/scoreboard.js';
 import { sparklineSvg } from '../core/sparkline.js';
 import { addDays, dayOfWeek, nyClock, nyDate, nyIso, nyTime } from '../core/time/ny.js';
 import { syncOrders } from './order-sync.js';
@@ -37,6 +38,8 @@ export interface EodInput {
   readonly usage: DayUsage;
   /** File name of the sparkline, linked from the markdown (same folder). */
   readonly svgName: string;
+  /** Scoreboard headline lines (equity vs SPY, hit rate at 5 sessions), when the scoreboard is wired. */
+  readonly scoreboard?: readonly string[];
 }
 
 export interface EodSummary {
@@ -157,6 +160,8 @@ export function buildEodDigest(x: EodInput): EodDigest {
     ),
     '',
   );
+
+  if (x.scoreboard && x.scoreboard.length > 0) L.push('## Scoreboard', '', ...x.scoreboard.map((l) => `- ${l}`), '');
 
   L.push('## Activity', '');
   L.push(`- Cycles: ${cyclesRun.length}${failed ? `, ${failed} failed` : ''}${unfinished ? `, ${unfinished} unfinished` : ''}; orders submitted: ${ordersSubmitted}.`);
@@ -299,9 +304,11 @@ export async function runEodDigest(d: EodDeps, date: string, opts: { readonly up
     accountError = errText(e);
     d.log.warn('eod: account unavailable', { date, error: accountError });
   }
+  let scoreboard: readonly string[] | undefined;
   if (d.outcomes) {
     try {
       await runOutcomes({ ...d.outcomes, broker: d.broker, calendar: d.calendar, log: d.log }, d.clock.now());
+      scoreboard = scoreboardHeadline(buildScoreboard(d.outcomes.store.scoreboardInput()));
     } catch (e) {
       d.log.warn('eod: decision outcomes not recorded', { date, error: errText(e) });
     }
@@ -320,6 +327,7 @@ export async function runEodDigest(d: EodDeps, date: string, opts: { readonly up
     fills: d.days.fills(from, to),
     usage: d.days.usage(from, to),
     svgName: `${date}.svg`,
+    ...(scoreboard ? { scoreboard } : {}),
   });
   const files = [d.reports.write(`eod/${date}.svg`, digest.svg), d.reports.write(`eod/${date}.md`, digest.markdown)];
   if (opts.updateLatest ?? true) files.push(d.reports.write('eod/latest.md', digest.markdown));

@@ -4,6 +4,7 @@ import { outcomeKey } from '../core/outcomes.js';
 import { JournalError } from '../domain/errors.js';
 import type { Clock } from '../ports/clock.js';
 import type { BenchmarkClose, OutcomeJournal } from '../ports/outcomes.js';
+import { readScoreboardInput } from './scoreboard-queries.js';
 import type { Db } from './sqlite.js';
 
 /**
@@ -170,5 +171,6 @@ export function createOutcomeJournal(db: Db, wallClock: Clock): OutcomeJournal {
         const t = stmt.lastTradeEquity.get(iso(from), iso(to)) as { equity: number } | undefined;
         return t ? t.equity : null;
       }),
+    scoreboardInput: () => wrap('scoreboardInput', () => readScoreboardInput(db)),
   };
 }

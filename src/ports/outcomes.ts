@@ -1,4 +1,5 @@
 import type { OutcomeRow, ScorableDecision } from '../core/outcomes.js';
+import type { ScoreboardInput } from '../core/scoreboard.js';
 
 /** One session's benchmark close and the account's equity at that close. Either may be unknown. */
 export interface BenchmarkClose {
@@ -33,4 +34,6 @@ export interface OutcomeJournal {
   firstActivity(): number | null;
   /** The last equity journaled (cycle rows, then decision rows) on a New York date [from, to), or null. */
   lastEquityBetween(from: number, to: number): number | null;
+  /** Everything the scoreboard is built from (closes, outcomes, fills, last prices, model cost). */
+  scoreboardInput(): ScoreboardInput;
 }

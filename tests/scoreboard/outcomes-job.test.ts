@@ -7,6 +7,10 @@ import type { Order } from '../../src/domain/broker.js';
 import type { Decision } from '../../src/domain/decision.js';
 import type { Bar } from '../../src/domain/market.js';
 import { runOutcomes } from '../../src/jobs/outcomes.js';
+import { runEodDigest } from '../../src/jobs/eod-digest.js';
+import { createDayJournal } from '../../src/journal/day-queries.js';
+import { createFileReportStore } from '../../src/adapters/reports/files.js';
+import { readFileSync } from 'node:fs';
 import { createJournal, type SqliteJournal } from '../../src/journal/journal.js';
 import { createOutcomeJournal } from '../../src/journal/outcomes-store.js';
 import { silentLogger } from '../../src/log.js';
@@ -146,5 +150,33 @@ describe('runOutcomes: the EOD outcomes job', () => {
     // Horizon 1 stays halted (no bar that day), horizon 5 (2026-12-04) is scored.
     expect(later.unscored.halted).toBe(1);
     expect(later.inserted).toBe(1);
+  });
+
+  it('the EOD digest runs the job and quotes the scoreboard headline', async () => {
+    seed();
+    const { m, calls } = fakeMarket();
+    const asOf = closeOf('2026-11-24') + 5 * 60_000;
+    const reports = join(dir, 'reports');
+    const r = await runEodDigest(
+      {
+        broker: broker(101_000),
+        journal,
+        days: createDayJournal(journal.db),
+        calendar: createNyseRulesCalendar(),
+        clock: { now: () => asOf },
+        wallClock: { now: () => asOf },
+        reports: createFileReportStore(reports),
+        log: silentLogger,
+        mode: 'sim',
+        outcomes: { market: m, store: createOutcomeJournal(journal.db, { now: () => asOf }) },
+      },
+      '2026-11-24',
+    );
+    expect(calls).toHaveLength(1);
+    const md = readFileSync(r.files[1]!, 'utf8');
+    expect(md).toContain('## Scoreboard');
+    expect(md).toMatch(/Equity vs SPY since 2026-11-16: \+1\.00% vs \+\d+\.\d\d%/);
+    expect(md).toMatch(/Decisions at 5 sessions: hit rate [\d.]+%, mean excess over SPY [-+\d.]+% \(n=3, fewer than 20: not a finding\)/);
+    expect((journal.db.prepare('SELECT COUNT(*) AS n FROM decision_outcomes').get() as { n: number }).n).toBe(6);
   });
 });
