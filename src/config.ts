@@ -167,6 +167,9 @@ const schema = z
     BRAIN_TRADER_MODEL: z.string().trim().min(1).default('claude-haiku-5-5'),
     BRAIN_REGIME_MODEL: z.string().trim().min(1).default('claude-haiku-5-5'),
     BRAIN_REVIEW_MODEL: z.string().trim().min(1).default('claude-sonnet-5-5'),
+    HUMAN_CHANGELOG_PATH: z.string().trim().default('data/HUMAN_CHANGELOG.md'),
+    REVIEW_TIMEOUT_MS: int(120_000, 1_000, 900_000),
+    REVIEW_MAX_OUTPUT_TOKENS: int(4096, 512, 32_000),
     BRAIN_TIMEOUT_MS: int(30_000, 1_000, 600_000),
     BRAIN_SDK_MAX_RETRIES: int(2, 0, 10),
     BRAIN_MAX_CONCURRENCY: int(4, 1, 64),
@@ -267,6 +270,8 @@ export interface Config {
   };
   /** REGIME_TTL_SEC: how long (market time) a regime verdict is reused. */
   readonly regimeTtlSec: number;
+  /** The weekly review (npm run weekly-review): change log file (null = none), the review call's timeout and max_tokens. */
+  readonly review: { readonly changelogPath: string | null; readonly timeoutMs: number; readonly maxOutputTokens: number };
   /** Watchlist composition (used when WATCHLIST_STATIC is empty; held symbols either way). */
   readonly watchlistRules: {
     readonly anchors: readonly string[];
@@ -408,6 +413,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       prices: mergePrices(v.BRAIN_PRICES_JSON),
     },
     regimeTtlSec: v.REGIME_TTL_SEC,
+    review: { changelogPath: v.HUMAN_CHANGELOG_PATH === '' ? null : v.HUMAN_CHANGELOG_PATH, timeoutMs: v.REVIEW_TIMEOUT_MS, maxOutputTokens: v.REVIEW_MAX_OUTPUT_TOKENS },
     watchlistRules: {
       anchors: v.WATCHLIST_ANCHORS,
       screenerSize: v.WATCHLIST_SCREENER_SIZE,
