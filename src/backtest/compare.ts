@@ -1,6 +1,12 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Session } from '../domain/market.js';
 import type { Brain } from '../ports/brain.js';
+import type { PriceFeed } from '../adapters/sim/feed.js';
+import { BENCHMARK_SYMBOL, HORIZONS, computeOutcomes, type DailyPrice } from '../core/outcomes.js';
+import { buildScoreboard, type Cell } from '../core/scoreboard.js';
+import { nyDate } from '../core/time/ny.js';
+import { createOutcomeJournal } from '../journal/outcomes-store.js';
 import { openDatabase } from '../journal/sqlite.js';
 import { backtest, type BacktestJob, type BacktestResult } from './index.js';
 import type { PerformanceFigures } from './metrics.js';
@@ -36,6 +42,8 @@ export interface CompareRow {
   readonly fills: number;
   readonly modelCalls: number;
   readonly modelCostUsd: number;
+  /** Decision quality at 5 sessions (vs SPY), from the run's own journal; null for baselines. */
+  readonly at5: Cell | null;
   readonly report: string | null;
 }
 
@@ -63,6 +71,23 @@ function usageOf(dbPath: string): { calls: number; cost: number } {
   }
 }
 
+/** Scores a run's journaled decisions against the feed (core/outcomes.ts), in memory: the run's journal is not changed. */
+function decisionQuality(dbPath: string, feed: PriceFeed, sessions: readonly Session[]): Cell | null {
+  const last = sessions[sessions.length - 1];
+  const first = sessions[0];
+  if (!last || !first || !feed.has(BENCHMARK_SYMBOL)) return null;
+  const db = openDatabase(dbPath, { readonly: true });
+  try {
+    const decisions = createOutcomeJournal(db, { now: () => 0 }).pendingDecisions(0, HORIZONS);
+    const symbols = new Set([BENCHMARK_SYMBOL, ...decisions.map((d) => d.symbol)]);
+    const bars = new Map([...symbols].map((sym) => [sym, new Map<string, DailyPrice>(feed.dailyBars(sym, first.open, last.close).map((b) => [nyDate(b.t), { o: b.o, c: b.c }]))]));
+    const r = computeOutcomes({ decisions, sessions, bars, asOf: last.close });
+    return buildScoreboard({ closes: [], outcomes: r.scored, fills: [], lastPrices: new Map(), modelCostUsd: 0, modelCalls: 0 }).headline.at5;
+  } finally {
+    db.close();
+  }
+}
+
 export async function compareBrains(job: CompareJob): Promise<CompareResult> {
   if (job.brains.length === 0) throw new Error('compare: no brains');
   const labels = job.brains.map((b) => b.label);
@@ -84,6 +109,7 @@ export async function compareBrains(job: CompareJob): Promise<CompareResult> {
       fills: r.run.fills.length,
       modelCalls: u.calls,
       modelCostUsd: u.cost,
+      at5: decisionQuality(r.run.dbPath, job.feed, r.run.sessions),
       report: join(b.label, 'summary.md'),
     });
   }
@@ -91,7 +117,7 @@ export async function compareBrains(job: CompareJob): Promise<CompareResult> {
   for (const bm of first.benchmarks) {
     const f = first.report.summary.benchmarks[bm.name];
     if (!f) continue;
-    rows.push({ name: bm.name, kind: 'baseline', figures: f, decisions: null, fills: bm.fills.length, modelCalls: 0, modelCostUsd: 0, report: null });
+    rows.push({ name: bm.name, kind: 'baseline', figures: f, decisions: null, fills: bm.fills.length, modelCalls: 0, modelCostUsd: 0, at5: null, report: null });
   }
 
   const series: ChartSeries[] = [
@@ -106,26 +132,27 @@ export async function compareBrains(job: CompareJob): Promise<CompareResult> {
   L.push(`# A/B backtest ${period}`, '');
   L.push(`Brains: ${labels.map(mdCell).join(', ')}. Same period, universe (${job.symbols.map(mdCell).join(', ')}), risk policy and fill model for every run; ${sessions.length} sessions, ${job.timeframe} bars, data: ${mdCell(job.data.description)}.`, '');
   L.push('![equity of every run](compare.svg)', '');
-  L.push('| Run | Total return | CAGR | Sharpe | Max drawdown | Exposure | Trades | Decisions | Model calls | Model cost |');
-  L.push('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+  L.push('| Run | Total return | CAGR | Sharpe | Max drawdown | Exposure | Trades | Decisions | Hit rate 5d | Excess vs SPY 5d (n) | Model calls | Model cost |');
+  L.push('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
   for (const r of rows) {
     const f = r.figures;
     const name = r.kind === 'baseline' ? `${mdCell(r.name)} (baseline)` : r.report ? `[${mdCell(r.name)}](${r.report})` : mdCell(r.name);
     L.push(
-      `| ${name} | ${pct(f.total_return)} | ${pct(f.cagr)} | ${num(f.sharpe)} | ${pct(f.max_drawdown)} | ${pct(f.avg_exposure)} | ${f.trades} | ${r.decisions ?? ''} | ${r.kind === 'brain' ? r.modelCalls : ''} | ${r.kind === 'brain' ? `$${r.modelCostUsd.toFixed(4)}` : ''} |`,
+      `| ${name} | ${pct(f.total_return)} | ${pct(f.cagr)} | ${num(f.sharpe)} | ${pct(f.max_drawdown)} | ${pct(f.avg_exposure)} | ${f.trades} | ${r.decisions ?? ''} | ${r.at5 ? pct(r.at5.hitRate) : ''} | ${r.at5 ? `${pct(r.at5.meanExcess)} (${r.at5.n}${r.at5.insufficient ? ', too few' : ''})` : ''} | ${r.kind === 'brain' ? r.modelCalls : ''} | ${r.kind === 'brain' ? `$${r.modelCostUsd.toFixed(4)}` : ''} |`,
     );
   }
   L.push('');
   const best = rows.filter((r) => r.kind === 'brain').sort((a, b) => b.figures.total_return - a.figures.total_return)[0];
   const spy = rows.find((r) => r.kind === 'baseline' && r.name.startsWith('buy_hold_') && r.name !== 'buy_hold_equal_weight');
   if (best && spy) L.push(`Best brain by total return: ${mdCell(best.name)} (${pct(best.figures.total_return)}), vs buy-and-hold ${mdCell(spy.name.replace('buy_hold_', '').toUpperCase())} ${pct(spy.figures.total_return)}. One period is one sample: compare over several periods before drawing conclusions.`, '');
+  L.push('Hit rate and excess at 5 sessions score every decision of the run (BUY, SELL, HOLD, automated exits) against SPY over the next 5 sessions, as the live scoreboard does; decisions in the last 5 sessions are not scored.', '');
   L.push('Model cost is what the run\'s decisions cost (llm_usage of its journal), whether the decision cache answered them or the model did. Each run\'s full report and journal are in its sub-directory.', '');
 
   const json = {
     period: { from: job.from, to: job.to, first_session: sessions[0]?.date ?? null, last_session: sessions[sessions.length - 1]?.date ?? null, sessions: sessions.length },
     symbols: job.symbols,
     timeframe: job.timeframe,
-    runs: rows.map((r) => ({ name: r.name, kind: r.kind, ...r.figures, decisions: r.decisions, fills: r.fills, model_calls: r.modelCalls, model_cost_usd: r.modelCostUsd, report: r.report })),
+    runs: rows.map((r) => ({ name: r.name, kind: r.kind, ...r.figures, decisions: r.decisions, fills: r.fills, model_calls: r.modelCalls, model_cost_usd: r.modelCostUsd, at5: r.at5, report: r.report })),
   };
   const files: string[] = [];
   for (const [name, text] of [['compare.svg', svg], ['compare.json', `${JSON.stringify(json, null, 2)}\n`], ['compare.md', L.join('\n')]] as const) {

@@ -27,12 +27,17 @@ describe('A/B backtest: --compare rules,hold on the simulator', () => {
     expect(hold.figures.total_return).toBe(0);
     expect(hold.fills).toBe(0);
     expect(hold.modelCostUsd).toBe(0);
-    expect(r.rows.find((x) => x.name === 'rules')!.decisions).toBeGreaterThan(0);
+    const rules = r.rows.find((x) => x.name === 'rules')!;
+    expect(rules.decisions).toBeGreaterThan(0);
+    // Decision quality at 5 sessions, scored from the run's own journal against the same feed.
+    expect(rules.at5!.n).toBeGreaterThan(0);
+    expect(r.rows.find((x) => x.kind === 'baseline')!.at5).toBeNull();
     const md = readFileSync(join(out, 'compare.md'), 'utf8');
     const tableRows = md.split('\n').filter((l) => l.startsWith('| ') && !l.startsWith('| Run') && !l.startsWith('| ---'));
     expect(tableRows).toHaveLength(4);
     expect(md).toContain('buy\\_hold\\_spy (baseline)');
     expect(md).toContain('Model cost');
+    expect(md).toContain('Hit rate 5d');
     const svg = readFileSync(join(out, 'compare.svg'), 'utf8');
     expect(svg).toContain('<svg');
     expect(svg).not.toMatch(/<script/i);
