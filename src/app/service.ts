@@ -7,6 +7,7 @@ import type { Calendar, Clock, Timers } from '../ports/clock.js';
 import type { MarketData } from '../ports/market-data.js';
 import type { SqliteJournal } from '../journal/journal.js';
 import { createDayJournal } from '../journal/day-queries.js';
+import { createOutcomeJournal } from '../journal/outcomes-store.js';
 import { createFileReportStore } from '../adapters/reports/files.js';
 import type { EodDeps } from '../jobs/eod-digest.js';
 import { slotsOutsideRegularHours } from '../jobs/schedule.js';
@@ -73,6 +74,8 @@ export function createService(o: ServiceOptions): Service {
     reports: createFileReportStore(o.config.paths.reports),
     log: o.log,
     mode: o.mode,
+    // Scoreboard (issue 11): decision outcomes, SPY's close and the equity at each close.
+    outcomes: { market: o.world.market, store: createOutcomeJournal(o.journal.db, o.wallClock) },
   };
   const s = o.config.schedule;
   // Position health (issue #6): every POSITION_HEALTH_INTERVAL_MIN in regular hours, in production and in the demo alike.

@@ -7,6 +7,8 @@ import { createSimClock, createSystemClock } from '../adapters/sim/clock.js';
 import { addDays, nyDate, nyTime, parseDate } from '../core/time/ny.js';
 import { runEodDigest } from '../jobs/eod-digest.js';
 import { createDayJournal } from '../journal/day-queries.js';
+import { createOutcomeJournal } from '../journal/outcomes-store.js';
+import type { MarketData } from '../ports/market-data.js';
 import { createLogger } from '../log.js';
 import type { Broker } from '../ports/broker.js';
 import type { Calendar, Clock } from '../ports/clock.js';
@@ -53,6 +55,7 @@ async function main(): Promise<number> {
   const journal = openJournal(config, wallClock, config.mode);
   try {
     let broker: Broker;
+    let market: MarketData;
     let calendar: Calendar;
     let clock: Clock;
     let date: string;
@@ -63,16 +66,19 @@ async function main(): Promise<number> {
       const digestTime = session ? session.close + config.schedule.eodDelayMin * 60_000 : nyTime(addDays(date, 1), '00:00') - 60_000;
       const saved = parseSimState(journal.loadSimState())?.lastSync ?? 0;
       clock = createSimClock(Math.max(saved, digestTime));
-      broker = createSimWorld(config, clock, journal, addDays(date, 7)).broker;
+      const world = createSimWorld(config, clock, journal, addDays(date, 7));
+      broker = world.broker;
+      market = world.market;
     } else {
       const world = createAlpacaWorld(config, { clock: wallClock, journal, log });
       broker = world.broker;
+      market = world.market;
       calendar = world.calendar;
       clock = wallClock;
       date = values.date ?? (await lastClosedDate(calendar, wallClock.now()));
     }
     const r = await runEodDigest(
-      { broker, journal, days: createDayJournal(journal.db), calendar, clock, wallClock, reports: createFileReportStore(config.paths.reports), log, mode: config.mode },
+      { broker, journal, days: createDayJournal(journal.db), calendar, clock, wallClock, reports: createFileReportStore(config.paths.reports), log, mode: config.mode, outcomes: { market, store: createOutcomeJournal(journal.db, wallClock) } },
       date,
       { updateLatest: values.date === undefined || values.date >= (await lastClosedDate(calendar, wallClock.now())) },
     );

@@ -28,6 +28,9 @@ import type { Calendar } from '../ports/clock.js';
 import type { MarketData } from '../ports/market-data.js';
 import { PROMPTS } from '../prompts/index.js';
 import { parseCli } from './args.js';
+import { buildScoreboard, scoreboardHeadline } from '../core/scoreboard.js';
+import { readScoreboardInput } from '../journal/scoreboard-queries.js';
+import { openDatabase } from '../journal/sqlite.js';
 
 const USAGE = `
 npm run weekly-review [-- --week YYYY-Www] [--dry-run]
@@ -231,6 +234,15 @@ async function main(): Promise<number> {
       operating: operatingSnapshot(config),
       changelog: readChangelog(config.review.changelogPath),
       marketLabel,
+      scoreboard: () => {
+        if (!existsSync(config.paths.db)) return [];
+        const db = openDatabase(config.paths.db, { readonly: true });
+        try {
+          return scoreboardHeadline(buildScoreboard(readScoreboardInput(db)));
+        } finally {
+          db.close();
+        }
+      },
     };
     const r = await runWeeklyReview(deps, week, { updateLatest, dryRun });
     const m = r.metrics;

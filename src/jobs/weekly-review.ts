@@ -53,6 +53,8 @@ export interface WeeklyReviewDeps {
   readonly changelog: { readonly source: string; readonly text: string | null };
   /** Where the market data comes from, for the report ("market data daily bars (sim)"). */
   readonly marketLabel?: string;
+  /** Scoreboard headline lines (issue 11), quoted in the report; failures are tolerated. */
+  readonly scoreboard?: () => readonly string[];
 }
 
 export interface WeeklyReviewOptions {
@@ -233,6 +235,13 @@ export async function runWeeklyReview(d: WeeklyReviewDeps, week: IsoWeek, opts: 
     },
   });
 
+  let scoreboard: readonly string[] = [];
+  try {
+    scoreboard = d.scoreboard?.() ?? [];
+  } catch (e) {
+    d.log.warn('weekly review: scoreboard unavailable', { error: e instanceof Error ? e.message : String(e) });
+  }
+  const markdown = scoreboard.length > 0 ? `${rendered.markdown.trimEnd()}\n\n## Scoreboard\n\n${scoreboard.map((l) => `- ${l}`).join('\n')}\n` : rendered.markdown;
   const files: string[] = [];
   let feedbackWritten = false;
   if (!opts.dryRun) {
@@ -241,8 +250,8 @@ export async function runWeeklyReview(d: WeeklyReviewDeps, week: IsoWeek, opts: 
     files.push(d.reports.write(`weekly/${n.pnlSvg}`, rendered.pnlSvg));
     files.push(d.reports.write(`weekly/${n.json}`, rendered.json));
     files.push(d.reports.write(`weekly/${n.post}`, rendered.post));
-    files.push(d.reports.write(`weekly/${n.report}`, rendered.markdown));
-    if (opts.updateLatest) files.push(d.reports.write('weekly/latest.md', rendered.markdown));
+    files.push(d.reports.write(`weekly/${n.report}`, markdown));
+    if (opts.updateLatest) files.push(d.reports.write('weekly/latest.md', markdown));
     if (opts.updateLatest && review.kind === 'model' && rendered.feedback !== null) {
       files.push(d.reports.write('TRADER_FEEDBACK.md', rendered.feedback));
       feedbackWritten = true;

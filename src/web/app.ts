@@ -31,6 +31,7 @@ import {
 import { createQueries } from './queries.js';
 import { contentTypeFor, KIND_LABEL, listReports, readReport, REPORT_KINDS, reportKindSchema, resolveReport } from './reports.js';
 import { cycleJson, cycleListView, cycleView, tradeJson } from './view-model.js';
+import { loadScoreboard, scoreboardJson, scoreboardPage } from './scoreboard.js';
 
 /**
  * The read-only web viewer: a Hono app over a read-only SQLite handle, the Broker port (for
@@ -354,6 +355,13 @@ export function createViewerApp(opts: ViewerOptions): Hono<Env> {
     return c.body(readReport(f.path), 200, { 'Content-Type': 'text/markdown; charset=utf-8' });
   });
 
+  // Scoreboard (issue 11): equity vs SPY and decision outcomes, from the journal.
+  app.get('/scoreboard', (c) => {
+    const p = parse(c, tokenOnlyQuery);
+    if (!p.ok) return p.res;
+    return page(c, 'scoreboard', { title: 'Scoreboard', sb: scoreboardPage(loadScoreboard(opts.db)) });
+  });
+
   // --- JSON API ---
   app.get('/api/cycles', (c) => {
     const p = parse(c, apiCyclesQuery);
@@ -379,6 +387,12 @@ export function createViewerApp(opts: ViewerOptions): Hono<Env> {
     const { symbol, action, limit, before, logic } = p.value;
     const res = q.trades({ symbol, action }, limit, before?.cursor, before?.asOf, logic);
     return c.json({ trades: res.rows.map(tradeJson), next_before: res.older });
+  });
+
+  app.get('/api/scoreboard', (c) => {
+    const p = parse(c, tokenOnlyQuery);
+    if (!p.ok) return p.res;
+    return c.json(scoreboardJson(loadScoreboard(opts.db)));
   });
 
   return app;
