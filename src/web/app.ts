@@ -29,7 +29,7 @@ import {
   type Problem,
 } from './params.js';
 import { createQueries } from './queries.js';
-import { contentTypeFor, KIND_LABEL, listReports, readReport, REPORT_KINDS, reportKindSchema, resolveReport } from './reports.js';
+import { contentTypeFor, KIND_LABEL, listReports, readReport, REPORT_KINDS, reportKindSchema, reportUrl, resolveReport } from './reports.js';
 import { cycleJson, cycleListView, cycleView, tradeJson } from './view-model.js';
 import { loadScoreboard, scoreboardJson, scoreboardPage } from './scoreboard.js';
 
@@ -101,6 +101,7 @@ export function createViewerApp(opts: ViewerOptions): Hono<Env> {
   let mermaidJs: string | null = null;
   const secrets = (opts.secrets ?? []).filter((s) => s.length >= 6);
   const brokerTimeoutMs = opts.brokerTimeoutMs ?? 5000;
+  let chartCache: { gen: number; chart: ReturnType<typeof equityChart> } | null = null;
 
   const app = new Hono<Env>();
 
@@ -244,7 +245,9 @@ export function createViewerApp(opts: ViewerOptions): Hono<Env> {
     const { symbol, action, before, after, limit } = p.value;
     const filter = { symbol, action };
     const res = q.cycles(filter, limit, { before, after });
-    const chart = equityChart(q.equitySeries());
+    const series = q.equitySeries();
+    if (!chartCache || chartCache.gen !== series.gen) chartCache = { gen: series.gen, chart: equityChart(series.points) };
+    const chart = chartCache.chart;
     return page(c, 'index', {
       title: 'Cycles',
       filter,
@@ -319,37 +322,50 @@ export function createViewerApp(opts: ViewerOptions): Hono<Env> {
   app.get('/reports', (c) => {
     const p = parse(c, tokenOnlyQuery);
     if (!p.ok) return p.res;
-    const lists = listReports(opts.reportsDir);
-    return page(c, 'reports', { title: 'Reports', kinds: REPORT_KINDS, labels: KIND_LABEL, lists, hasLatest: resolveReport(opts.reportsDir, 'weekly', 'latest.md') !== null });
+    const found = listReports(opts.reportsDir);
+    const lists = Object.fromEntries(REPORT_KINDS.map((k) => [k, found[k].map((f) => ({ ...f, url: reportUrl(f) }))]));
+    return page(c, 'reports', { title: 'Reports', kinds: REPORT_KINDS, labels: KIND_LABEL, lists, hasLatest: resolveReport(opts.reportsDir, 'weekly', null, 'latest.md') !== null });
   });
 
-  app.get('/reports/:kind/:name', (c) => {
+  const showReport = (c: Context<Env>, kindParam: string, dir: string | null, name: string) => {
     const p = parse(c, rawQuery);
     if (!p.ok) return p.res;
-    const kind = reportKindSchema.safeParse(c.req.param('kind'));
+    const kind = reportKindSchema.safeParse(kindParam);
     if (!kind.success) return notFound(c, 'There is no such report folder.');
-    const name = c.req.param('name');
-    const f = resolveReport(opts.reportsDir, kind.data, name);
+    const f = resolveReport(opts.reportsDir, kind.data, dir, name);
     if (!f) return notFound(c, 'There is no such report.');
-    const text = readReport(f.path);
-    if (p.value.raw === '1') {
-      c.header('Content-Security-Policy', "default-src 'none'; sandbox");
-      return c.body(text, 200, { 'Content-Type': contentTypeFor(f.info.name) });
-    }
     const ext = extname(f.info.name).toLowerCase();
-    const docHtml = ext === '.md' ? renderMarkdown(text) : `<pre class="code"><code>${escapeHtml(ext === '.json' ? prettyJson(text) : text)}</code></pre>`;
+    if (p.value.raw === '1') {
+      // Served as data, never as a page of this site: sandboxed, no scripts (SVG charts keep their inline styles).
+      c.header('Content-Security-Policy', `default-src 'none'; ${ext === '.svg' ? "style-src 'unsafe-inline'; " : ''}sandbox`);
+      return c.body(readReport(f.path), 200, { 'Content-Type': contentTypeFor(f.info.name) });
+    }
+    // Images in a report may show that report's own charts (files beside it), loaded with <img> (no script runs).
+    const image = (href: string) => {
+      const sibling = resolveReport(opts.reportsDir, kind.data, dir, href.replace(/^\.\//, ''));
+      return sibling && extname(sibling.info.name).toLowerCase() === '.svg' ? `${reportUrl(sibling.info)}?raw=1` : null;
+    };
+    let docHtml: string;
+    if (ext === '.md') docHtml = renderMarkdown(readReport(f.path), { image });
+    else if (ext === '.svg') docHtml = `<p><img class="report-chart" src="${escapeHtml(`${reportUrl(f.info)}?raw=1`)}" alt="${escapeHtml(f.info.name)}"></p>`;
+    else {
+      const text = readReport(f.path);
+      docHtml = `<pre class="code"><code>${escapeHtml(ext === '.json' ? prettyJson(text) : text)}</code></pre>`;
+    }
     return page(c, 'doc', {
-      title: `${KIND_LABEL[kind.data]}: ${f.info.name}`,
+      title: `${KIND_LABEL[kind.data]}: ${f.info.dir !== null ? `${f.info.dir}/` : ''}${f.info.name}`,
       docHtml,
       mermaid: false,
-      source: { kind: kind.data, label: KIND_LABEL[kind.data], name: f.info.name, modified: nyDisplay(f.info.modified), bytes: f.info.bytes },
+      source: { label: KIND_LABEL[kind.data], dir: f.info.dir, name: f.info.name, url: reportUrl(f.info), modified: nyDisplay(f.info.modified), bytes: f.info.bytes },
     });
-  });
+  };
+  app.get('/reports/:kind/:name', (c) => showReport(c, c.req.param('kind'), null, c.req.param('name')));
+  app.get('/reports/:kind/:dir/:name', (c) => showReport(c, c.req.param('kind'), c.req.param('dir'), c.req.param('name')));
 
   app.get('/report/latest.md', (c) => {
     const p = parse(c, tokenOnlyQuery);
     if (!p.ok) return p.res;
-    const f = resolveReport(opts.reportsDir, 'weekly', 'latest.md');
+    const f = resolveReport(opts.reportsDir, 'weekly', null, 'latest.md');
     if (!f) return notFound(c, 'No weekly review has been written yet (reports/weekly/latest.md is missing).');
     c.header('Content-Security-Policy', "default-src 'none'; sandbox");
     return c.body(readReport(f.path), 200, { 'Content-Type': 'text/markdown; charset=utf-8' });

@@ -34,34 +34,31 @@ const PAD_T = 20;
 const PAD_B = 26;
 const GAP = 18;
 
-interface Sample {
-  readonly i: number;
-  readonly t: number;
-  readonly v: number;
-}
-
-/** Keeps the min and max of each bucket (in index order), so peaks and troughs survive downsampling. */
-export function downsample(values: readonly Sample[], buckets: number): Sample[] {
-  if (values.length <= buckets * 2) return [...values];
-  const out: Sample[] = [];
-  const size = values.length / buckets;
+/**
+ * Indices to draw for a long series: the min and the max of each bucket, in index order, so
+ * peaks and troughs survive downsampling. Short series are returned whole.
+ */
+export function downsample(values: ArrayLike<number>, buckets: number): number[] {
+  const n = values.length;
+  if (n <= buckets * 2) return Array.from({ length: n }, (_, i) => i);
+  const out: number[] = [];
+  const size = n / buckets;
   for (let b = 0; b < buckets; b++) {
     const start = Math.floor(b * size);
-    const end = Math.min(values.length, Math.floor((b + 1) * size));
-    let lo: Sample | undefined;
-    let hi: Sample | undefined;
-    for (let k = start; k < end; k++) {
-      const s = values[k]!;
-      if (!lo || s.v < lo.v) lo = s;
-      if (!hi || s.v > hi.v) hi = s;
+    const end = Math.min(n, Math.floor((b + 1) * size));
+    if (end <= start) continue;
+    let lo = start;
+    let hi = start;
+    for (let k = start + 1; k < end; k++) {
+      const v = values[k]!;
+      if (v < values[lo]!) lo = k;
+      if (v > values[hi]!) hi = k;
     }
-    if (!lo || !hi) continue;
     if (lo === hi) out.push(lo);
-    else if (lo.i < hi.i) out.push(lo, hi);
+    else if (lo < hi) out.push(lo, hi);
     else out.push(hi, lo);
   }
-  const lastIn = values[values.length - 1]!;
-  if (out[out.length - 1] !== lastIn) out.push(lastIn);
+  if (out[out.length - 1] !== n - 1) out.push(n - 1);
   return out;
 }
 
@@ -92,42 +89,42 @@ export function equityChart(points: readonly EquityPoint[]): EquityChart {
       stats: null,
     };
   }
-  const eq: Sample[] = [];
-  const dd: Sample[] = [];
+  const n = points.length;
+  const eqV = new Float64Array(n);
+  const ddV = new Float64Array(n);
   let peak = -Infinity;
   let maxDd = 0;
-  for (let i = 0; i < points.length; i++) {
-    const p = points[i]!;
-    peak = Math.max(peak, p.equity);
-    const d = peak > 0 ? p.equity / peak - 1 : 0;
-    maxDd = Math.min(maxDd, d);
-    eq.push({ i, t: p.t, v: p.equity });
-    dd.push({ i, t: p.t, v: d });
+  for (let i = 0; i < n; i++) {
+    const e = points[i]!.equity;
+    eqV[i] = e;
+    if (e > peak) peak = e;
+    const d = peak > 0 ? e / peak - 1 : 0;
+    ddV[i] = d;
+    if (d < maxDd) maxDd = d;
   }
   const first = points[0]!;
-  const last = points[points.length - 1]!;
+  const last = points[n - 1]!;
   const stats: EquityStats = {
     first: first.equity,
     last: last.equity,
     peak,
     totalReturn: first.equity > 0 ? last.equity / first.equity - 1 : 0,
     maxDrawdown: maxDd,
-    currentDrawdown: dd[dd.length - 1]!.v,
-    cycles: points.length,
+    currentDrawdown: ddV[n - 1]!,
+    cycles: n,
     from: first.t,
     to: last.t,
   };
 
-  const n = points.length;
   const plotW = W - PAD_L - PAD_R;
   const x = (i: number) => PAD_L + (n === 1 ? 0 : (i / (n - 1)) * plotW);
 
-  const eqS = downsample(eq, 360);
+  const eqS = downsample(eqV, 360);
   let lo = Infinity;
   let hi = -Infinity;
-  for (const s of eqS) {
-    lo = Math.min(lo, s.v);
-    hi = Math.max(hi, s.v);
+  for (const i of eqS) {
+    lo = Math.min(lo, eqV[i]!);
+    hi = Math.max(hi, eqV[i]!);
   }
   if (hi - lo < 1e-9) {
     lo -= 1;
@@ -140,7 +137,7 @@ export function equityChart(points: readonly EquityPoint[]): EquityChart {
   const eqBottom = PAD_T + H_EQ;
   const y = (v: number) => eqBottom - ((v - lo) / (hi - lo)) * H_EQ;
 
-  const ddS = downsample(dd, 360);
+  const ddS = downsample(ddV, 360);
   const ddLo = Math.min(maxDd * 1.1, -0.001);
   const ddTop = eqBottom + GAP + PAD_B;
   const ddBottom = ddTop + H_DD;
@@ -166,8 +163,8 @@ export function equityChart(points: readonly EquityPoint[]): EquityChart {
     const yy = f1(y(stats.first));
     parts.push(`<line class="baseline" x1="${PAD_L}" x2="${W - PAD_R}" y1="${yy}" y2="${yy}"/>`);
   }
-  const eqPath = eqS.map((s, k) => `${k === 0 ? 'M' : 'L'}${f1(x(s.i))},${f1(y(s.v))}`).join('');
-  const eqArea = `${eqPath}L${f1(x(eqS[eqS.length - 1]!.i))},${eqBottom}L${f1(x(eqS[0]!.i))},${eqBottom}Z`;
+  const eqPath = eqS.map((i, k) => `${k === 0 ? 'M' : 'L'}${f1(x(i))},${f1(y(eqV[i]!))}`).join('');
+  const eqArea = `${eqPath}L${f1(x(eqS[eqS.length - 1]!))},${eqBottom}L${f1(x(eqS[0]!))},${eqBottom}Z`;
   parts.push(`<path class="equity-area" d="${eqArea}"/>`, `<path class="equity-line" d="${eqPath}"/>`);
   parts.push(`<text class="label" x="${PAD_L}" y="${eqTop - 7}">Equity</text>`);
 
@@ -178,8 +175,8 @@ export function equityChart(points: readonly EquityPoint[]): EquityChart {
     parts.push(`<line class="grid" x1="${PAD_L}" x2="${W - PAD_R}" y1="${yy}" y2="${yy}"/>`);
     parts.push(`<text class="axis" x="${PAD_L - 8}" y="${yy}" text-anchor="end" dominant-baseline="middle">${escapeHtml(pct(v, Math.abs(ddLo) < 0.02 ? 1 : 0))}</text>`);
   }
-  const ddLine = ddS.map((s, k) => `${k === 0 ? 'M' : 'L'}${f1(x(s.i))},${f1(yd(s.v))}`).join('');
-  const ddArea = `M${f1(x(ddS[0]!.i))},${ddTop}${ddLine.replace(/^M/, 'L')}L${f1(x(ddS[ddS.length - 1]!.i))},${ddTop}Z`;
+  const ddLine = ddS.map((i, k) => `${k === 0 ? 'M' : 'L'}${f1(x(i))},${f1(yd(ddV[i]!))}`).join('');
+  const ddArea = `M${f1(x(ddS[0]!))},${ddTop}${ddLine.replace(/^M/, 'L')}L${f1(x(ddS[ddS.length - 1]!))},${ddTop}Z`;
   parts.push(`<path class="dd-area" d="${ddArea}"/>`, `<path class="dd-line" d="${ddLine}"/>`);
   parts.push(`<text class="label" x="${PAD_L}" y="${ddTop - 7}">Drawdown from the running peak</text>`);
 

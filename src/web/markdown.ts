@@ -20,33 +20,48 @@ export function safeHref(href: string): string | null {
   return SAFE_URL.test(h) ? h : null;
 }
 
-const marked = new Marked({
-  gfm: true,
-  breaks: false,
-  async: false,
-  renderer: {
-    html({ text }: Tokens.HTML | Tokens.Tag): string {
-      return escapeHtml(text);
-    },
-    link(this: { parser: { parseInline(tokens: Tokens.Generic[]): string } }, { href, title, tokens }: Tokens.Link): string {
-      const inner = this.parser.parseInline(tokens);
-      const safe = safeHref(href);
-      if (safe === null) return inner;
-      const t = title ? ` title="${escapeHtml(title)}"` : '';
-      const external = /^https?:/i.test(safe) ? ' rel="noopener noreferrer nofollow"' : '';
-      return `<a href="${escapeHtml(safe)}"${t}${external}>${inner}</a>`;
-    },
-    image({ text }: Tokens.Image): string {
-      return `<span class="img-alt">[image: ${escapeHtml(text)}]</span>`;
-    },
-    code({ text, lang }: Tokens.Code): string {
-      const language = (lang ?? '').trim().split(/\s+/)[0] ?? '';
-      if (language === 'mermaid') return `<pre class="mermaid">${escapeHtml(text)}</pre>\n`;
-      return `<pre class="code"><code>${escapeHtml(text)}</code></pre>\n`;
-    },
-  },
-});
+export interface MarkdownOptions {
+  /**
+   * Resolves an image's href to a URL on this viewer (e.g. a report's own SVG chart), or null.
+   * Unresolved images are shown as their alt text.
+   */
+  readonly image?: (href: string) => string | null;
+}
 
-export function renderMarkdown(source: string): string {
-  return marked.parse(showInvisibles(source), { async: false });
+function createMarked(opts: MarkdownOptions): Marked {
+  return new Marked({
+    gfm: true,
+    breaks: false,
+    async: false,
+    renderer: {
+      html({ text }: Tokens.HTML | Tokens.Tag): string {
+        return escapeHtml(text);
+      },
+      link(this: { parser: { parseInline(tokens: Tokens.Generic[]): string } }, { href, title, tokens }: Tokens.Link): string {
+        const inner = this.parser.parseInline(tokens);
+        const safe = safeHref(href);
+        if (safe === null) return inner;
+        const t = title ? ` title="${escapeHtml(title)}"` : '';
+        const external = /^https?:/i.test(safe) ? ' rel="noopener noreferrer nofollow"' : '';
+        return `<a href="${escapeHtml(safe)}"${t}${external}>${inner}</a>`;
+      },
+      image({ href, text }: Tokens.Image): string {
+        const src = opts.image?.(href) ?? null;
+        if (src !== null) return `<img src="${escapeHtml(src)}" alt="${escapeHtml(text)}" loading="lazy">`;
+        return `<span class="img-alt">[image: ${escapeHtml(text)}]</span>`;
+      },
+      code({ text, lang }: Tokens.Code): string {
+        const language = (lang ?? '').trim().split(/\s+/)[0] ?? '';
+        if (language === 'mermaid') return `<pre class="mermaid">${escapeHtml(text)}</pre>\n`;
+        return `<pre class="code"><code>${escapeHtml(text)}</code></pre>\n`;
+      },
+    },
+  });
+}
+
+const plain = createMarked({});
+
+export function renderMarkdown(source: string, opts: MarkdownOptions = {}): string {
+  const m = opts.image ? createMarked(opts) : plain;
+  return m.parse(showInvisibles(source), { async: false });
 }

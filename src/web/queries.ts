@@ -88,6 +88,12 @@ export interface EquityPoint {
   readonly equity: number;
 }
 
+export interface EquitySeries {
+  readonly points: readonly EquityPoint[];
+  /** Bumped every time the points change, so derived views (the chart) can be cached on it. */
+  readonly gen: number;
+}
+
 const CYCLE_LIST_COLS = `c.rowid AS rid, c.id, c.mode, c.brain, c.as_of, c.status, c.runs, c.equity, c.summary_json,
   json_extract(c.timing_json, '$.duration_ms') AS duration_ms, c.recorded_at, c.finished_recorded_at`;
 const TRADE_COLS = `t.rowid AS rid, t.id, t.cycle_id, t.symbol, t.as_of, t.brain, t.model_action, t.action, t.strategy, t.confidence,
@@ -113,8 +119,8 @@ export interface Queries {
   neighbours(id: string): { prev: string | null; next: string | null };
   tradesOfCycle(cycleId: string): TradeRowWithLogic[];
   trades(filter: CycleFilter, limit: number, before: number | undefined, beforeAsOf: string | undefined, withLogic: boolean): Page<TradeListRow | TradeRowWithLogic>;
-  /** Equity of every finished cycle in market-time order (cached while the database is unchanged). */
-  equitySeries(): readonly EquityPoint[];
+  /** Equity of every finished cycle in market-time order; `gen` changes whenever the series does. */
+  equitySeries(): EquitySeries;
   lastCycle(): { id: string; as_of: string; status: string; recorded_at: string; finished_recorded_at: string | null } | null;
   symbols(): readonly string[];
 }
@@ -131,7 +137,7 @@ export function createQueries(db: Db): Queries {
     return s;
   };
 
-  let equityCache: { version: string; points: readonly EquityPoint[] } | null = null;
+  const equity = createEquityTracker(db, stmt);
   let symbolsCache: { version: string; at: number; symbols: readonly string[] } | null = null;
 
   /** Changes whenever another connection commits (PRAGMA data_version), plus our own cheap tail check. */
@@ -238,20 +244,7 @@ export function createQueries(db: Db): Queries {
     },
 
     equitySeries() {
-      const v = version();
-      if (equityCache && equityCache.version === v) return equityCache.points;
-      const raw = stmt(
-        'SELECT as_of, equity FROM cycles WHERE equity IS NOT NULL ORDER BY as_of, rowid',
-      )
-        .raw(true)
-        .all() as [string, number][];
-      const points: EquityPoint[] = [];
-      for (const [asOf, equity] of raw) {
-        const t = Date.parse(asOf);
-        if (Number.isFinite(t) && Number.isFinite(equity)) points.push({ t, equity });
-      }
-      equityCache = { version: v, points };
-      return points;
+      return equity.current();
     },
 
     lastCycle() {
@@ -275,6 +268,106 @@ export function createQueries(db: Db): Queries {
       }
       symbolsCache = { version: v, at: now, symbols: out };
       return out;
+    },
+  };
+}
+
+type Stmt = (sql: string) => Database.Statement<unknown[]>;
+
+/**
+ * The equity series behind the front-page chart, kept up to date incrementally: the trader
+ * appends cycles (and fills in equity when a cycle finishes), so after any commit by another
+ * connection (PRAGMA data_version) only rows past the last rowid seen, and rows seen while
+ * still unfinished, are read. A count-and-total check over the (as_of, equity) index then
+ * proves the series matches the table; anything unexpected (a cycle re-run with a new
+ * equity, an out-of-order insert, a deleted row) falls back to a full rebuild.
+ */
+function createEquityTracker(db: Db, stmt: Stmt): { current(): EquitySeries } {
+  let dv = -1;
+  let points: EquityPoint[] = [];
+  let maxRowid = 0;
+  let pending = new Map<number, number>();
+  let count = 0;
+  let sum = 0;
+  let gen = 0;
+  let series: EquitySeries = { points, gen };
+
+  const toT = (asOf: string) => Date.parse(asOf);
+  const rebuild = () => {
+    const rows = stmt('SELECT rowid, as_of, equity FROM cycles ORDER BY as_of').raw(true).all() as [number, string, number | null][];
+    points = [];
+    pending = new Map();
+    maxRowid = 0;
+    count = 0;
+    sum = 0;
+    for (const [rid, asOf, eq] of rows) {
+      if (rid > maxRowid) maxRowid = rid;
+      const t = toT(asOf);
+      if (!Number.isFinite(t)) continue;
+      if (eq === null) pending.set(rid, t);
+      else if (Number.isFinite(eq)) {
+        points.push({ t, equity: eq });
+        count++;
+        sum += eq;
+      }
+    }
+  };
+  const matchesTable = () => {
+    const [n, total] = stmt('SELECT COUNT(equity), TOTAL(equity) FROM cycles').raw(true).get() as [number, number];
+    return n === count && Math.abs(total - sum) <= 1e-6 * Math.max(1, Math.abs(total));
+  };
+  /** Rows added, or null when the series has to be rebuilt. */
+  const incremental = (): number | null => {
+    const fresh = stmt('SELECT rowid, as_of, equity FROM cycles WHERE rowid > ? ORDER BY rowid').raw(true).all(maxRowid) as [number, string, number | null][];
+    const again =
+      pending.size === 0 ? [] : (stmt('SELECT rowid, as_of, equity FROM cycles WHERE rowid IN (SELECT value FROM json_each(?))').raw(true).all(JSON.stringify([...pending.keys()])) as [number, string, number | null][]);
+    const seenAgain = new Set(again.map((r) => r[0]));
+    for (const rid of pending.keys()) if (!seenAgain.has(rid)) return null; // a pending row disappeared
+    const adds: EquityPoint[] = [];
+    for (const [rid, asOf, eq] of [...again, ...fresh]) {
+      if (rid > maxRowid) maxRowid = rid;
+      const t = toT(asOf);
+      if (!Number.isFinite(t)) continue;
+      if (eq === null) pending.set(rid, t);
+      else {
+        pending.delete(rid);
+        if (Number.isFinite(eq)) adds.push({ t, equity: eq });
+      }
+    }
+    if (pending.size > 5000) return null;
+    adds.sort((a, b) => a.t - b.t);
+    const last = points[points.length - 1];
+    if (adds.length > 0 && last && adds[0]!.t < last.t) return null; // out of order: rebuild
+    for (const a of adds) {
+      points.push(a);
+      count++;
+      sum += a.equity;
+    }
+    return adds.length;
+  };
+
+  return {
+    current() {
+      const v = db.pragma('data_version', { simple: true }) as number;
+      if (v === dv) return series;
+      let changed: boolean;
+      if (dv === -1) {
+        rebuild();
+        changed = true;
+      } else {
+        const added = incremental();
+        changed = added === null || added > 0;
+        if (added === null || !matchesTable()) {
+          rebuild();
+          changed = true;
+        }
+      }
+      dv = v;
+      if (changed) {
+        gen++;
+        series = { points: [...points], gen };
+      }
+      return series;
     },
   };
 }

@@ -60,6 +60,8 @@ export interface Fixture {
   app(over?: Partial<ViewerOptions>): ReturnType<typeof createViewerApp>;
 }
 
+const SVG = '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 10"><script>alert(1)</script><rect width="10" height="10"/></svg>';
+
 export function reportsFixture(): string {
   const root = mkdtempSync(join(tmpdir(), 'viewer-reports-'));
   const reportsDir = join(root, 'reports');
@@ -68,7 +70,12 @@ export function reportsFixture(): string {
   writeFileSync(join(reportsDir, 'weekly', 'latest.md'), '# Weekly review 2026-W47\n\n- Win rate **58%** over 31 round trips.\n- Cut size on low-conviction days.\n');
   writeFileSync(join(reportsDir, 'weekly', '2026-W47.md'), '# Weekly review 2026-W47\n\nSame as latest.\n');
   writeFileSync(join(reportsDir, 'weekly', '2026-W47.json'), '{"week":"2026-W47","win_rate":0.58}');
-  writeFileSync(join(reportsDir, 'eod', '2026-11-20.md'), '# EOD 2026-11-20\n\nEquity $101,200.00 (+0.4%).\n');
+  writeFileSync(join(reportsDir, 'eod', '2026-11-20.md'), '# EOD 2026-11-20\n\nEquity $101,200.00 (+0.4%).\n\n![equity today](2026-11-20.svg)\n\n![elsewhere](../../secret.svg)\n');
+  writeFileSync(join(reportsDir, 'eod', '2026-11-20.svg'), SVG);
+  mkdirSync(join(reportsDir, 'backtests', '2024-01-01_2024-12-31_rules'), { recursive: true });
+  writeFileSync(join(reportsDir, 'backtests', '2024-01-01_2024-12-31_rules', 'summary.md'), '# Backtest 2024\n\n![equity](equity.svg)\n');
+  writeFileSync(join(reportsDir, 'backtests', '2024-01-01_2024-12-31_rules', 'equity.svg'), SVG);
+  writeFileSync(join(reportsDir, 'backtests', '2024-01-01_2024-12-31_rules', 'trades.csv'), 'symbol,qty\nAAPL,10\n');
   writeFileSync(join(reportsDir, 'eod', 'notes.exe'), 'not a report');
   writeFileSync(join(reportsDir, 'launch-post.md'), '# We launched\n\nA post.\n');
   writeFileSync(join(root, 'secret.md'), 'OUTSIDE THE REPORTS FOLDER');

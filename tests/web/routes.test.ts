@@ -243,7 +243,17 @@ describe('GET /flow and /architecture', () => {
 describe('reports', () => {
   it('lists EOD, weekly and post files, skipping other extensions and links that leave the folder', async () => {
     const { body } = await get('/reports');
-    for (const href of ['/reports/weekly/latest.md', '/reports/weekly/2026-W47.md', '/reports/weekly/2026-W47.json', '/reports/eod/2026-11-20.md', '/reports/posts/launch-post.md']) expect(body).toContain(`href="${href}"`);
+    for (const href of [
+      '/reports/weekly/latest.md',
+      '/reports/weekly/2026-W47.md',
+      '/reports/weekly/2026-W47.json',
+      '/reports/eod/2026-11-20.md',
+      '/reports/eod/2026-11-20.svg',
+      '/reports/posts/launch-post.md',
+      '/reports/backtests/2024-01-01_2024-12-31_rules/summary.md',
+      '/reports/backtests/2024-01-01_2024-12-31_rules/trades.csv',
+    ])
+      expect(body).toContain(`href="${href}"`);
     expect(body).not.toContain('notes.exe');
     expect(body).not.toContain('escape.md');
     expect(body.indexOf('latest.md')).toBeLessThan(body.indexOf('2026-W47.md'));
@@ -260,6 +270,25 @@ describe('reports', () => {
     expect(await raw.text()).toBe(readFileSync(join(fx.reportsDir, 'eod', '2026-11-20.md'), 'utf8'));
     const js = await get('/reports/weekly/2026-W47.json');
     expect(js.body).toContain('&quot;win_rate&quot;: 0.58');
+    const bt = await get('/reports/backtests/2024-01-01_2024-12-31_rules/summary.md');
+    expect(bt.res.status).toBe(200);
+    expect(bt.body).toContain('<h1>Backtest 2024</h1>');
+    expect(bt.body).toContain('<img src="/reports/backtests/2024-01-01_2024-12-31_rules/equity.svg?raw=1" alt="equity" loading="lazy">');
+  });
+
+  it("shows a report's own SVG charts as images, served sandboxed; images pointing elsewhere stay text", async () => {
+    const { body } = await get('/reports/eod/2026-11-20.md');
+    expect(body).toContain('<img src="/reports/eod/2026-11-20.svg?raw=1" alt="equity today" loading="lazy">');
+    expect(body).toContain('[image: elsewhere]');
+    const svg = await app.request('/reports/eod/2026-11-20.svg?raw=1');
+    expect(svg.headers.get('content-type')).toBe('image/svg+xml');
+    const csp = svg.headers.get('content-security-policy')!;
+    expect(csp).toContain('sandbox');
+    expect(csp).not.toContain('script-src');
+    expect(csp).toContain("default-src 'none'");
+    const page = await get('/reports/eod/2026-11-20.svg');
+    expect(page.body).toContain('<img class="report-chart" src="/reports/eod/2026-11-20.svg?raw=1"');
+    expect(page.body).not.toContain('<script>alert');
   });
 
   it.each([
@@ -273,6 +302,11 @@ describe('reports', () => {
     '/reports/posts/..',
     '/reports/eod/missing.md',
     '/reports/..%2F..%2F/secret.md',
+    '/reports/backtests/summary.md',
+    '/reports/backtests/..%2F..%2F/secret.md',
+    '/reports/backtests/..%2Feod/2026-11-20.md',
+    '/reports/eod/2024-01-01_2024-12-31_rules/summary.md',
+    '/reports/backtests/.hidden/summary.md',
   ])('%s is a 404 and never leaks a file', async (path) => {
     const { res, body } = await get(path);
     expect(res.status).toBe(404);
@@ -382,7 +416,7 @@ describe('token guard', () => {
   beforeAll(() => {
     guarded = fx.app({ token: TOKEN });
   });
-  const ROUTES = ['/', '/cycle/c20261120T1500Z', '/positions', '/flow', '/architecture', '/reports', '/reports/eod/2026-11-20.md', '/report/latest.md', '/api/cycles', '/api/cycles/c20261120T1500Z', '/api/trades', '/static/style.css', '/static/mermaid.min.js'];
+  const ROUTES = ['/', '/cycle/c20261120T1500Z', '/positions', '/flow', '/architecture', '/reports', '/reports/eod/2026-11-20.md', '/report/latest.md', '/api/cycles', '/api/cycles/c20261120T1500Z', '/api/trades', '/scoreboard', '/api/scoreboard', '/static/style.css', '/static/mermaid.min.js'];
 
   it.each(ROUTES)('%s: missing or wrong token is 401; right token (query, bearer, cookie) is served', async (path) => {
     const sep = path.includes('?') ? '&' : '?';
