@@ -57,7 +57,7 @@ export const FLOW_STAGES: readonly FlowStage[] = [
   { name: 'Execute', text: 'A bracket BUY or a market SELL with a deterministic client order id from (cycle, symbol, intent), so a retry or restart can never duplicate an order. Prices are rounded to valid ticks.' },
   { name: 'Journal result', text: 'The order outcome is written on the same row, and one JSONL line per decision (HOLDs included) is appended for grep and tail -f.' },
   { name: 'Position health', text: 'Every few minutes in market hours: checks open positions against their brackets and trailing rules, and journals what it did.' },
-  { name: 'EOD digest', text: 'After the close: the day in one page (equity, fills, decisions, overrides, cost) under reports/eod.' },
+  { name: 'EOD digest', text: 'After the close: the day in one page (equity, fills, decisions, overrides, cost) under reports/eod, and each decision scored against SPY for the scoreboard.' },
   { name: 'Weekly review', text: 'On Sunday: reads the week from the journal (dashed arrow), writes a markdown review and feedback bullets; the feedback is read by the brain in later cycles (dashed arrow).' },
   { name: 'Viewer', text: 'This site. It opens the journal read-only, reads reports from disk and asks the broker for live positions; it cannot change anything.' },
 ];
