@@ -58,18 +58,23 @@ function replay(orders: readonly Order[]) {
   let avg = 0;
   let realized = 0;
   let commissions = 0;
+  let bought = 0;
+  let sold = 0;
   for (const f of fills) {
     const p = f.filledAvgPrice!;
     commissions += f.commission;
     if (f.side === 'buy') {
       avg = (qty * avg + f.filledQty * p) / (qty + f.filledQty);
       qty += f.filledQty;
+      bought += f.filledQty * p;
     } else {
       realized += f.filledQty * (p - avg);
       qty -= f.filledQty;
+      sold += f.filledQty * p;
     }
   }
-  return { realized, commissions, qty };
+  const distinctTimes = new Set(fills.map((f) => f.filledAt)).size === fills.length;
+  return { realized, commissions, qty, bought, sold, distinctTimes };
 }
 
 describe('sim broker: no money is created', () => {
@@ -151,9 +156,17 @@ describe('sim broker: no money is created', () => {
             const r = replay(orders);
             const held = positions.find((p) => p.symbol === 'AAA')?.qty ?? 0;
             expect(held).toBe(r.qty);
+            // Cash is the fills' arithmetic, whatever order same-bar fills took: start - buys + sells - commissions.
+            expect(Math.abs(a.cash - (START - r.bought + r.sold - r.commissions))).toBeLessThan(0.01);
+            // Equity is cash plus what is held at the mark.
+            const marketValue = positions.reduce((s, p) => s + p.marketValue, 0);
+            expect(Math.abs(a.equity - (a.cash + marketValue))).toBeLessThan(0.01 * (positions.length + 1));
             const unrealized = positions.reduce((s, p) => s + p.unrealizedPl, 0);
+            // Average-cost P&L depends on the order of fills; when two fills share a bar the broker's
+            // sequence is not visible in the orders (a take-profit leg and a new limit buy filling in
+            // the same minute), so the realized/unrealized split is checked only when fill times are distinct.
             // Tolerance: Account/Position money is rounded to cents at the edge.
-            expect(Math.abs(a.equity - (START + r.realized + unrealized - r.commissions))).toBeLessThan(0.05);
+            if (r.distinctTimes) expect(Math.abs(a.equity - (START + r.realized + unrealized - r.commissions))).toBeLessThan(0.05);
             for (const o of orders) {
               if (o.status === 'filled') expect(o.filledQty).toBe(o.qty);
               else expect(o.filledQty).toBe(0);
