@@ -8,7 +8,7 @@ import { createVirtualTimers } from '../adapters/timers/virtual.js';
 import { createRng, hashSeed } from '../adapters/sim/rng.js';
 import type { CycleSummary } from '../cycle/types.js';
 import { addDays, nyDate, nyTime } from '../core/time/ny.js';
-import { roundTrips, winRate, type Fill } from '../core/metrics.js';
+import { matchFifo, winRate, type Fill } from '../core/round-trips.js';
 import { journalFiles } from '../journal/jsonl.js';
 import { openDatabase } from '../journal/sqlite.js';
 import type { EodResult } from '../jobs/eod-digest.js';
@@ -157,7 +157,7 @@ export async function runDemo(o: DemoOptions): Promise<DemoResult> {
       .all() as Fill[];
     const placed = (journal.db.prepare('SELECT COUNT(*) AS n FROM orders WHERE trade_id IS NOT NULL AND parent_id IS NULL').get() as { n: number }).n;
     const exits = journal.db.prepare("SELECT COALESCE(exit_kind, 'entry') AS k, COUNT(*) AS n FROM orders WHERE status = 'filled' GROUP BY k ORDER BY k").all() as { k: string; n: number }[];
-    const trips = roundTrips(rows);
+    const trips = matchFifo(rows).trips;
     const wr = winRate(trips);
     o.print(`start equity ${money(startEquity)}  end equity ${money(endEquity)} (${pct(endEquity / startEquity - 1)})`);
     o.print(`cycles ${cycles} (${failedCycles} failed)  orders placed ${placed}  fills ${rows.length} (${exits.map((e) => `${e.k} ${e.n}`).join(', ')})`);

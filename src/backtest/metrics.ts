@@ -17,6 +17,8 @@
  * Figures are rounded (ratios to 6 decimals, money to cents) so the JSON is stable and readable.
  */
 
+import { matchFifo } from '../core/round-trips.js';
+
 export interface EquityPoint {
   /** YYYY-MM-DD (New York) of the session whose close this is, or of the start. */
   readonly date: string;
@@ -83,45 +85,20 @@ const r6 = (x: number) => Math.round(x * 1e6) / 1e6;
 const cents = (x: number) => Math.round(x * 100) / 100;
 const r6n = (x: number | null) => (x === null || !Number.isFinite(x) ? null : r6(x));
 
-/** FIFO round trips per symbol. Fills must be in time order (ties in the order given). */
+/** FIFO round trips per symbol (core/round-trips.ts). Fills must be in time order (ties in the order given). */
 export function matchRoundTrips(fills: readonly BacktestFill[]): RoundTrip[] {
-  const lots = new Map<string, { qty: number; price: number; at: number; feePerShare: number }[]>();
-  const out: RoundTrip[] = [];
-  for (const f of fills) {
-    let q = lots.get(f.symbol);
-    if (!q) {
-      q = [];
-      lots.set(f.symbol, q);
-    }
-    if (f.side === 'buy') {
-      q.push({ qty: f.qty, price: f.price, at: f.at, feePerShare: f.qty > 0 ? f.commission / f.qty : 0 });
-      continue;
-    }
-    let left = f.qty;
-    const sellFee = f.qty > 0 ? f.commission / f.qty : 0;
-    while (left > 0 && q.length > 0) {
-      const lot = q[0]!;
-      const n = Math.min(left, lot.qty);
-      const fees = n * (lot.feePerShare + sellFee);
-      const pnl = n * (f.price - lot.price) - fees;
-      out.push({
-        symbol: f.symbol,
-        qty: n,
-        entryAt: lot.at,
-        entryPrice: lot.price,
-        exitAt: f.at,
-        exitPrice: f.price,
-        exitKind: f.kind,
-        fees: cents(fees),
-        pnl: cents(pnl),
-        ret: r6(pnl / (n * lot.price)),
-      });
-      lot.qty -= n;
-      left -= n;
-      if (lot.qty === 0) q.shift();
-    }
-  }
-  return out;
+  return matchFifo(fills).trips.map((t) => ({
+    symbol: t.symbol,
+    qty: t.qty,
+    entryAt: t.entry.at,
+    entryPrice: t.entry.price,
+    exitAt: t.exit.at,
+    exitPrice: t.exit.price,
+    exitKind: t.exit.kind,
+    fees: cents(t.fees),
+    pnl: cents(t.pnl),
+    ret: r6(t.pnl / (t.qty * t.entry.price)),
+  }));
 }
 
 export function periodReturns(curve: readonly EquityPoint[]): number[] {

@@ -1,4 +1,4 @@
-import { roundTrips, type Fill } from './metrics.js';
+import { matchFifo, type Fill } from './round-trips.js';
 import { addDays, dayOfWeek } from './time/ny.js';
 
 /**
@@ -216,33 +216,18 @@ export function buildScoreboard(x: ScoreboardInput, opts: { readonly minSamples?
     for (let i = 0; i < curve.length; i++) if (curve[i]!.date < monday) weekFrom = i;
   }
 
-  const trips = roundTrips(x.fills);
+  const fifo = matchFifo(x.fills);
+  const trips = fifo.trips;
   const realized = trips.reduce((a, t) => a + t.pnl, 0);
   const commissions = x.fills.reduce((a, f) => a + f.commission, 0);
-  // Open lots: FIFO remainder, marked at the last known price.
-  const lots = new Map<string, { qty: number; price: number }[]>();
-  for (const f of x.fills) {
-    const q = lots.get(f.symbol) ?? [];
-    lots.set(f.symbol, q);
-    if (f.side === 'buy') q.push({ qty: f.qty, price: f.price });
-    else {
-      let left = f.qty;
-      while (left > 0 && q.length > 0) {
-        const lot = q[0]!;
-        const n = Math.min(left, lot.qty);
-        lot.qty -= n;
-        left -= n;
-        if (lot.qty === 0) q.shift();
-      }
-    }
-  }
+  // Open lots: the FIFO remainder, marked at the last known price.
   let unrealized = 0;
   let openLots = 0;
-  for (const [sym, q] of lots) {
+  for (const [sym, lots] of fifo.open) {
     const px = x.lastPrices.get(sym);
-    for (const lot of q) {
+    for (const lot of lots) {
       openLots++;
-      if (px !== undefined) unrealized += lot.qty * (px - lot.price);
+      if (px !== undefined) unrealized += lot.qty * (px - lot.entry.price);
     }
   }
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Fill } from '../core/metrics.js';
+import type { Fill } from '../core/round-trips.js';
 import type { ScoreboardInput } from '../core/scoreboard.js';
 import type { Db } from './sqlite.js';
 

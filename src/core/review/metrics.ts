@@ -1,4 +1,5 @@
 import type { Session } from '../../domain/market.js';
+import { matchFifo, type FifoResult } from '../round-trips.js';
 import { nyDate } from '../time/ny.js';
 import type { Closes, PricePoint, ReviewCycle, ReviewDecision, ReviewFill, UsageGroup } from './types.js';
 import type { IsoWeek } from './week.js';
@@ -238,14 +239,6 @@ export function closesFromPricePoints(points: readonly PricePoint[]): Closes {
   return new Map([...out].map(([s, m]) => [s, new Map([...m].map(([d, v]) => [d, v.price]))]));
 }
 
-interface Lot {
-  qty: number;
-  price: number;
-  feePerShare: number;
-  at: number;
-  strategy: string;
-}
-
 interface Trip {
   readonly symbol: string;
   readonly qty: number;
@@ -258,44 +251,23 @@ interface Trip {
   readonly pnl: number;
 }
 
-/** FIFO round trips per symbol over fills in time order; returns the trips and the lots left open. */
-export function matchFifo(fills: readonly ReviewFill[]): { trips: Trip[]; open: Map<string, Lot[]>; unmatched: Map<string, number> } {
-  const sorted = [...fills].sort((a, b) => a.filledAt - b.filledAt || (a.orderId < b.orderId ? -1 : a.orderId > b.orderId ? 1 : 0));
-  const open = new Map<string, Lot[]>();
-  const unmatched = new Map<string, number>();
-  const trips: Trip[] = [];
-  for (const f of sorted) {
-    if (!(f.qty > 0) || !Number.isFinite(f.price)) continue;
-    const lots = open.get(f.symbol) ?? [];
-    open.set(f.symbol, lots);
-    if (f.side === 'buy') {
-      lots.push({ qty: f.qty, price: f.price, feePerShare: f.commission / f.qty, at: f.filledAt, strategy: f.strategy ?? 'unknown' });
-      continue;
-    }
-    let left = f.qty;
-    const sellFee = f.commission / f.qty;
-    while (left > 1e-9 && lots.length > 0) {
-      const lot = lots[0]!;
-      const n = Math.min(left, lot.qty);
-      trips.push({
-        symbol: f.symbol,
-        qty: n,
-        entryAt: lot.at,
-        entryPrice: lot.price,
-        exitAt: f.filledAt,
-        exitPrice: f.price,
-        exitKind: f.exitKind ?? 'unknown',
-        strategy: lot.strategy,
-        pnl: n * (f.price - lot.price) - n * (lot.feePerShare + sellFee),
-      });
-      lot.qty -= n;
-      left -= n;
-      if (lot.qty <= 1e-9) lots.shift();
-    }
-    if (left > 1e-9) unmatched.set(f.symbol, (unmatched.get(f.symbol) ?? 0) + left);
-  }
-  for (const [s, lots] of open) if (lots.length === 0) open.delete(s);
-  return { trips, open, unmatched };
+const byFillTime = (a: ReviewFill, b: ReviewFill) => a.filledAt - b.filledAt || (a.orderId < b.orderId ? -1 : a.orderId > b.orderId ? 1 : 0);
+
+/** FIFO round trips per symbol (core/round-trips.ts) over the fills in time order; the trips, the lots left open and the unmatched sold shares. */
+function reviewFifo(fills: readonly ReviewFill[]): { trips: Trip[]; open: FifoResult<ReviewFill>['open']; unmatched: FifoResult<ReviewFill>['unmatched'] } {
+  const r = matchFifo([...fills].sort(byFillTime));
+  const trips = r.trips.map((t) => ({
+    symbol: t.symbol,
+    qty: t.qty,
+    entryAt: t.entry.filledAt,
+    entryPrice: t.entry.price,
+    exitAt: t.exit.filledAt,
+    exitPrice: t.exit.price,
+    exitKind: t.exit.exitKind ?? 'unknown',
+    strategy: t.entry.strategy ?? 'unknown',
+    pnl: t.pnl,
+  }));
+  return { trips, open: r.open, unmatched: r.unmatched };
 }
 
 function horizon(returns: readonly number[], excess: readonly number[], hit: ((r: number) => boolean) | null): HorizonOutcome {
@@ -413,7 +385,7 @@ export function computeWeeklyMetrics(x: MetricsInput): WeeklyMetrics {
 
   // ---- fills and round trips ----
   const fillsBefore = x.fills.filter((f) => f.filledAt < to);
-  const fifo = matchFifo(fillsBefore);
+  const fifo = reviewFifo(fillsBefore);
   const trips = fifo.trips.filter((t) => t.exitAt >= from && t.exitAt < to);
   const weekFills = fillsBefore.filter((f) => f.filledAt >= from);
   const wins = trips.filter((t) => t.pnl > 0);
@@ -428,14 +400,14 @@ export function computeWeeklyMetrics(x: MetricsInput): WeeklyMetrics {
   };
   const openPositions = byKey([...fifo.open.entries()], ([s]) => s).map(([symbol, lots]) => {
     const qty = lots.reduce((a, l) => a + l.qty, 0);
-    const cost = lots.reduce((a, l) => a + l.qty * (l.price + l.feePerShare), 0);
+    const cost = lots.reduce((a, l) => a + l.qty * (l.entry.price + l.feePerShare), 0);
     const mark = markOf(symbol);
     return { symbol, qty, avg_entry: r6(cost / qty), mark, unrealized_pl: mark === null ? null : r2(qty * mark - cost) };
   });
   const unrealized = openPositions.some((p) => p.unrealized_pl === null) ? null : openPositions.reduce((a, p) => a + (p.unrealized_pl ?? 0), 0);
   const fees = weekFills.reduce((a, f) => a + f.commission, 0);
   // Sold shares with no earlier buy to match (positions older than the journal), counting the week's sells only.
-  const unmatchedBefore = matchFifo(fillsBefore.filter((f) => f.filledAt < from)).unmatched;
+  const unmatchedBefore = reviewFifo(fillsBefore.filter((f) => f.filledAt < from)).unmatched;
   let unmatchedQty = 0;
   for (const [s, q] of fifo.unmatched) unmatchedQty += q - (unmatchedBefore.get(s) ?? 0);
 
