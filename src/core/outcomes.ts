@@ -42,9 +42,9 @@ export interface ScorableDecision {
   readonly benchmarkPrice?: number | null;
 }
 
-/** A daily bar reduced to what outcomes need. */
+/** A daily bar reduced to what outcomes need (`o` unknown where only closes are: SPY's open-anchored base is then missing). */
 export interface DailyPrice {
-  readonly o: number;
+  readonly o?: number;
   readonly c: number;
 }
 
@@ -120,10 +120,52 @@ export function baseSession(sessions: readonly Session[], t: number): { readonly
 
 const valid = (x: number | null | undefined): x is number => typeof x === 'number' && Number.isFinite(x) && x > 0;
 
+/** What forward returns are measured over: sessions, daily bars, the run's market time and the benchmark symbol. */
+export interface ForwardContext {
+  readonly sessions: readonly Session[];
+  readonly bars: DailyBook;
+  readonly asOf: number;
+  readonly benchmark: string;
+}
+
+/** One horizon of one decision: measured (the benchmark's return null when its prices are missing), or why not. */
+export type ForwardReturn =
+  | { readonly status: 'scored'; readonly date: string; readonly decisionPrice: number; readonly exitPrice: number; readonly ret: number; readonly spyRet: number | null }
+  | { readonly status: 'not_reached'; readonly date: string | undefined }
+  | { readonly status: 'halted'; readonly date: string }
+  | { readonly status: 'no_price' | 'no_session' };
+
+/**
+ * The forward returns of one decision at each horizon (in the order given), anchored as the
+ * module comment says. The one forward-return computation: the scoreboard's outcomes, the A/B
+ * report and the weekly review all read it.
+ */
+export function forwardReturns(
+  d: Pick<ScorableDecision, 'symbol' | 'asOf' | 'price' | 'benchmarkPrice'>,
+  x: ForwardContext,
+  horizons: readonly number[],
+): ForwardReturn[] {
+  const price = d.price;
+  if (!valid(price)) return horizons.map(() => ({ status: 'no_price' }));
+  const base = baseSession(x.sessions, d.asOf);
+  if (!base) return horizons.map(() => ({ status: 'no_session' }));
+  const spy = x.bars.get(x.benchmark);
+  const spyBaseBar = spy?.get(x.sessions[base.index]!.date);
+  const spyBase = valid(d.benchmarkPrice) ? d.benchmarkPrice : base.anchor === 'open' ? spyBaseBar?.o : spyBaseBar?.c;
+  return horizons.map((h): ForwardReturn => {
+    const target = x.sessions[base.index + h];
+    if (!target || target.close > x.asOf) return { status: 'not_reached', date: target?.date };
+    const exit = x.bars.get(d.symbol)?.get(target.date)?.c;
+    if (!valid(exit)) return { status: 'halted', date: target.date };
+    const spyExit = spy?.get(target.date)?.c;
+    const spyRet = valid(spyBase) && valid(spyExit) ? spyExit / spyBase - 1 : null;
+    return { status: 'scored', date: target.date, decisionPrice: price, exitPrice: exit, ret: exit / price - 1, spyRet };
+  });
+}
+
 export function computeOutcomes(x: OutcomesInput): OutcomesResult {
   const horizons = x.horizons ?? HORIZONS;
-  const bench = x.benchmark ?? BENCHMARK_SYMBOL;
-  const spy = x.bars.get(bench);
+  const ctx: ForwardContext = { sessions: x.sessions, bars: x.bars, asOf: x.asOf, benchmark: x.benchmark ?? BENCHMARK_SYMBOL };
   const scored: OutcomeRow[] = [];
   const unscored: Unscored[] = [];
   for (const d of x.decisions) {
@@ -131,36 +173,10 @@ export function computeOutcomes(x: OutcomesInput): OutcomesResult {
     if (todo.length === 0) continue;
     const skip = (h: number, reason: UnscoredReason, date?: string) =>
       unscored.push({ tradeId: d.tradeId, symbol: d.symbol, horizonDays: h, reason, ...(date !== undefined ? { date } : {}) });
-    if (!valid(d.price)) {
-      for (const h of todo) skip(h, 'no_price');
-      continue;
-    }
-    const base = baseSession(x.sessions, d.asOf);
-    if (!base) {
-      for (const h of todo) skip(h, 'no_session');
-      continue;
-    }
-    const baseDate = x.sessions[base.index]!.date;
-    const spyBaseBar = spy?.get(baseDate);
-    const spyBase = valid(d.benchmarkPrice) ? d.benchmarkPrice : base.anchor === 'open' ? spyBaseBar?.o : spyBaseBar?.c;
-    for (const h of todo) {
-      const target = x.sessions[base.index + h];
-      if (!target || target.close > x.asOf) {
-        skip(h, 'not_reached', target?.date);
-        continue;
-      }
-      const exit = x.bars.get(d.symbol)?.get(target.date)?.c;
-      if (!valid(exit)) {
-        skip(h, 'halted', target.date);
-        continue;
-      }
-      const spyExit = spy?.get(target.date)?.c;
-      if (!valid(spyBase) || !valid(spyExit)) {
-        skip(h, 'no_benchmark', target.date);
-        continue;
-      }
-      const ret = exit / d.price - 1;
-      const spyRet = spyExit / spyBase - 1;
+    forwardReturns(d, ctx, todo).forEach((f, i) => {
+      const h = todo[i]!;
+      if (f.status !== 'scored') return skip(h, f.status, 'date' in f ? f.date : undefined);
+      if (f.spyRet === null) return skip(h, 'no_benchmark', f.date);
       scored.push({
         tradeId: d.tradeId,
         horizonDays: h,
@@ -170,14 +186,14 @@ export function computeOutcomes(x: OutcomesInput): OutcomesResult {
         confidence: d.confidence,
         brain: d.brain,
         asOf: d.asOf,
-        decisionPrice: d.price,
-        exitPrice: exit,
-        ret,
-        spyRet,
-        excess: ret - spyRet,
-        computedForDate: target.date,
+        decisionPrice: f.decisionPrice,
+        exitPrice: f.exitPrice,
+        ret: f.ret,
+        spyRet: f.spyRet,
+        excess: f.ret - f.spyRet,
+        computedForDate: f.date,
       });
-    }
+    });
   }
   return { scored, unscored };
 }

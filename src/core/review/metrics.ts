@@ -1,4 +1,5 @@
 import type { Session } from '../../domain/market.js';
+import { forwardReturns, type DailyBook, type ForwardContext } from '../outcomes.js';
 import { matchFifo, type FifoResult } from '../round-trips.js';
 import { nyDate } from '../time/ny.js';
 import type { Closes, PricePoint, ReviewCycle, ReviewDecision, ReviewFill, UsageGroup } from './types.js';
@@ -24,9 +25,10 @@ import type { IsoWeek } from './week.js';
  *   x sqrt(252). Null with fewer than two returns or no variation; n is reported.
  * - Exposure: long market value / equity as each decision cycle's first snapshot saw it.
  * - Decision outcomes: the forward return from the decision's price to the close 1 and 5
- *   sessions after the decision's session, where that close exists by the data's "as of";
- *   excess = minus the benchmark's return over the same span (benchmark price from the same
- *   cycle). BUY is "right" when the return is positive, SELL when negative.
+ *   sessions after the decision's session, where that close exists by the data's "as of",
+ *   anchored as the scoreboard's (core/outcomes.ts); excess = minus the benchmark's return over
+ *   the same span (benchmark price from the same cycle, or its close when the decision came at
+ *   or after a close). BUY is "right" when the return is positive, SELL when negative.
  * Figures are rounded (money to cents, ratios to 6 decimals) so the JSON is stable.
  */
 
@@ -302,37 +304,27 @@ export interface OutcomeContext {
 
 export type DecisionOutcome = { readonly r: readonly [number | null, number | null]; readonly e: readonly [number | null, number | null]; readonly pending: readonly [boolean, boolean] };
 
+/** The closes as daily bars (no opens: a decision without the benchmark's price in its cycle is measured against it only from a close). */
+const closesBook = (closes: Closes): DailyBook => new Map([...closes].map(([sym, m]) => [sym, new Map([...m].map(([date, c]) => [date, { c }]))]));
+
 /**
- * Forward returns of each priced decision at 1 and 5 sessions. A horizon is "pending" when its
- * session has not closed by dataAsOf, "no close" when it has but no close is known for the symbol.
+ * Forward returns of each priced decision at 1 and 5 sessions (core/outcomes.ts: the same anchoring
+ * as the scoreboard). A horizon is "pending" when its session has not closed by dataAsOf; its
+ * return is null when the session closed but no close is known for the symbol, its excess null
+ * when the benchmark's prices are missing.
  */
 export function decisionOutcomes(x: OutcomeContext, decisions: readonly ReviewDecision[]): Map<string, DecisionOutcome> {
-  const sessions = x.sessions;
-  const dates = sessions.map((s) => s.date);
-  const bench = x.closes.get(x.benchmark);
+  const ctx: ForwardContext = { sessions: x.sessions, bars: closesBook(x.closes), asOf: x.dataAsOf, benchmark: x.benchmark };
   // The benchmark's price in the same cycle, to measure it over the same span as the decision.
   const benchAt = new Map<string, number>();
   for (const d of x.benchmarkRows) if (d.symbol === x.benchmark && d.price !== null && d.price > 0) benchAt.set(d.cycleId, d.price);
   const out = new Map<string, DecisionOutcome>();
   for (const d of decisions) {
     if (d.price === null || !(d.price > 0)) continue;
-    const price = d.price;
-    const i = dates.indexOf(nyDate(d.asOf));
-    const closes = x.closes.get(d.symbol);
-    const b0 = benchAt.get(d.cycleId);
-    const at = (h: number) => {
-      const s = i < 0 ? undefined : sessions[i + h];
-      const pending = i >= 0 && (s === undefined || s.close > x.dataAsOf);
-      if (i < 0 || pending || s === undefined) return { r: null, e: null, pending };
-      const c = closes?.get(s.date);
-      const r = c === undefined ? null : c / price - 1;
-      const bc = bench?.get(s.date);
-      const b = b0 === undefined || bc === undefined ? null : bc / b0 - 1;
-      return { r, e: r !== null && b !== null ? r - b : null, pending: false };
-    };
-    const h1 = at(1);
-    const h5 = at(5);
-    out.set(d.id, { r: [h1.r, h5.r], e: [h1.e, h5.e], pending: [h1.pending, h5.pending] });
+    const [h1, h5] = forwardReturns({ symbol: d.symbol, asOf: d.asOf, price: d.price, benchmarkPrice: benchAt.get(d.cycleId) ?? null }, ctx, [1, 5]).map((f) =>
+      f.status === 'scored' ? { r: f.ret, e: f.spyRet === null ? null : f.ret - f.spyRet, pending: false } : { r: null, e: null, pending: f.status === 'not_reached' },
+    );
+    out.set(d.id, { r: [h1!.r, h5!.r], e: [h1!.e, h5!.e], pending: [h1!.pending, h5!.pending] });
   }
   return out;
 }
@@ -354,7 +346,7 @@ export function outcomeGroups(x: OutcomeContext, decisions: readonly ReviewDecis
 
 /** The outcome context of the reviewed week: its sessions then the later ones. */
 export function weekOutcomeContext(x: MetricsInput): OutcomeContext {
-  return { sessions: [...x.sessions, ...x.laterSessions], closes: x.closes, benchmark: x.benchmark, dataAsOf: x.dataAsOf, benchmarkRows: x.decisions };
+  return { sessions: [...(x.previousSession ? [x.previousSession] : []), ...x.sessions, ...x.laterSessions], closes: x.closes, benchmark: x.benchmark, dataAsOf: x.dataAsOf, benchmarkRows: x.decisions };
 }
 
 export function computeWeeklyMetrics(x: MetricsInput): WeeklyMetrics {
