@@ -129,6 +129,7 @@ async function main(): Promise<number> {
   const progress = createProgress(0, process.stderr, wallClock);
   let bar = progress;
   const started = wallClock.now();
+  const llm = llmOf(b);
   const result = await backtest({
     config,
     feed: loaded.feed,
@@ -147,24 +148,7 @@ async function main(): Promise<number> {
       if (done === 1) bar = createProgress(total, process.stderr, wallClock);
       bar.update(done, label);
     },
-    ...(b.cached
-      ? {
-          llm: () => {
-            const st = b.cached!.stats();
-            return {
-              models: { trader: config.brain.models.trader, regime: config.brain.models.regime },
-              promptVersion: String(b.identity?.prompt_version ?? ''),
-              cacheFile: config.backtest.brainCache,
-              hits: st.hits,
-              misses: st.misses,
-              uncached: st.uncached,
-              spentUsd: st.spentUsd,
-              savedUsd: st.savedUsd,
-              cutoff: config.backtest.modelCutoff,
-            };
-          },
-        }
-      : {}),
+    ...(llm ? { llm } : {}),
   });
   bar.finish();
   const secs = (wallClock.now() - started) / 1000;
