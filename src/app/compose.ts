@@ -21,7 +21,8 @@ import type { PriceFeed } from '../adapters/sim/feed.js';
 import { createSimMarketData } from '../adapters/sim/market-data.js';
 import { createSyntheticFeed } from '../adapters/sim/synthetic.js';
 import { nyDate } from '../core/time/ny.js';
-import { createAlpacaClient, type AlpacaClient } from '../adapters/alpaca/client.js';
+import type { AlpacaClient } from '../adapters/alpaca/client.js';
+import { alpacaClientFromConfig } from './alpaca-client.js';
 import { createAlpacaBroker, type AlpacaBroker } from '../adapters/alpaca/broker.js';
 import { createAlpacaCalendar } from '../adapters/alpaca/calendar.js';
 import { createAlpacaMarketData } from '../adapters/alpaca/market-data.js';
@@ -218,17 +219,7 @@ export interface AlpacaWorld {
  * warnings (method and path only; never headers).
  */
 export function createAlpacaWorld(config: Config, x: { clock: Clock; journal: SqliteJournal; log: Logger; fetch?: typeof fetch }): AlpacaWorld {
-  if (!config.alpaca) throw new Error(`TRADER_MODE=${config.mode} needs APCA_API_KEY_ID and APCA_API_SECRET_KEY`);
-  const client = createAlpacaClient({
-    keyId: config.alpaca.keyId,
-    secretKey: config.alpaca.secretKey,
-    tradingUrl: config.alpacaApi.baseUrl,
-    dataUrl: config.alpacaApi.dataUrl,
-    clock: x.clock,
-    timeoutMs: config.alpacaApi.timeoutMs,
-    ...(x.fetch ? { fetch: x.fetch } : {}),
-    onEvent: (e) => x.log.warn(e.kind === 'retry' ? 'alpaca request retried' : 'alpaca request gave up', { ...e }),
-  });
+  const client = alpacaClientFromConfig(config, { clock: x.clock, log: x.log, ...(x.fetch ? { fetch: x.fetch } : {}) });
   const calendar = createAlpacaCalendar({ client, db: x.journal.db, clock: x.clock, log: x.log });
   return {
     client,

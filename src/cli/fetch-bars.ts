@@ -1,7 +1,7 @@
 import { configOrExit, failAndExit } from '../app/bootstrap.js';
 import { LOOKBACK_DAYS } from '../app/compose.js';
 import { createNyseRulesCalendar } from '../adapters/calendar/nyse-rules.js';
-import { createAlpacaClient } from '../adapters/alpaca/client.js';
+import { alpacaClientFromConfig } from '../app/alpaca-client.js';
 import { createAlpacaMarketData } from '../adapters/alpaca/market-data.js';
 import { createSystemClock } from '../adapters/sim/clock.js';
 import { fetchBarsToCache, openBarsCache } from '../backtest/bars-cache.js';
@@ -46,15 +46,7 @@ async function main(): Promise<number> {
   if (!config.alpaca) throw new Error('fetch-bars needs APCA_API_KEY_ID and APCA_API_SECRET_KEY (Alpaca market data)');
   const clock = createSystemClock();
   const log = createLogger({ level: 'warn', clock, write: (l) => process.stderr.write(`${l}\n`) });
-  const client = createAlpacaClient({
-    keyId: config.alpaca.keyId,
-    secretKey: config.alpaca.secretKey,
-    tradingUrl: config.alpacaApi.baseUrl,
-    dataUrl: config.alpacaApi.dataUrl,
-    clock,
-    timeoutMs: config.alpacaApi.timeoutMs,
-    onEvent: (e) => log.warn(e.kind === 'retry' ? 'alpaca request retried' : 'alpaca request gave up', { ...e }),
-  });
+  const client = alpacaClientFromConfig(config, { clock, log });
   const source = createAlpacaMarketData({ client, calendar: createNyseRulesCalendar(), clock, feed: config.alpacaApi.feed });
   const db = openBarsCache(config.backtest.barsCache);
   try {

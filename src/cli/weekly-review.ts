@@ -3,7 +3,7 @@ import { configOrExit, failAndExit } from '../app/bootstrap.js';
 import type { Config } from '../config.js';
 import { createNyseRulesCalendar } from '../adapters/calendar/nyse-rules.js';
 import { createAlpacaBroker } from '../adapters/alpaca/broker.js';
-import { createAlpacaClient } from '../adapters/alpaca/client.js';
+import { alpacaClientFromConfig } from '../app/alpaca-client.js';
 import { createAlpacaMarketData } from '../adapters/alpaca/market-data.js';
 import { createClaudeReviewer } from '../adapters/claude/reviewer.js';
 import { createSdkMessagesClient } from '../adapters/claude/client.js';
@@ -174,15 +174,7 @@ async function main(): Promise<number> {
     } else {
       if (!config.alpaca) throw new Error(`TRADER_MODE=${config.mode} needs APCA_API_KEY_ID and APCA_API_SECRET_KEY`);
       dataAsOf = wallClock.now();
-      const client = createAlpacaClient({
-        keyId: config.alpaca.keyId,
-        secretKey: config.alpaca.secretKey,
-        tradingUrl: config.alpacaApi.baseUrl,
-        dataUrl: config.alpacaApi.dataUrl,
-        clock: wallClock,
-        timeoutMs: config.alpacaApi.timeoutMs,
-        onEvent: (e) => log.warn(e.kind === 'retry' ? 'alpaca request retried' : 'alpaca request gave up', { ...e }),
-      });
+      const client = alpacaClientFromConfig(config, { clock: wallClock, log });
       broker = createAlpacaBroker({ client });
       market = createAlpacaMarketData({ client, calendar, clock: wallClock, feed: config.alpacaApi.feed });
       marketLabel = `Alpaca daily bars (${config.alpacaApi.feed})`;
