@@ -2,15 +2,11 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { serve } from '@hono/node-server';
 import { configOrExit, failAndExit } from '../app/bootstrap.js';
+import { createViewerBroker } from '../app/viewer-broker.js';
 import { createSystemClock } from '../adapters/sim/clock.js';
-import { loadCsvFeed } from '../adapters/sim/csv.js';
-import { createSyntheticFeed } from '../adapters/sim/synthetic.js';
-import { nyDate } from '../core/time/ny.js';
 import { openDatabase } from '../journal/sqlite.js';
 import { createLogger } from '../log.js';
-import type { Broker } from '../ports/broker.js';
 import { createViewerApp } from '../web/app.js';
-import { createReadOnlySimBroker } from '../web/sim-broker.js';
 import { parseCli } from './args.js';
 
 const USAGE = `
@@ -48,27 +44,8 @@ if (!existsSync(dbPath)) {
 function main(): void {
   const db = openDatabase(dbPath, { readonly: true });
 
-  // The broker behind /positions, chosen here like every adapter. The pipeline never sees it.
-  let broker: Broker | null = null;
-  let brokerNote: string | (() => string);
-  if (config.mode === 'sim') {
-    const sim = createReadOnlySimBroker({
-      db,
-      feed: () =>
-        config.sim.dataDir ? loadCsvFeed(config.sim.dataDir) : createSyntheticFeed({ seed: config.sim.seed, through: nyDate(clock.now()) }),
-      startingCash: config.sim.startingCash,
-      slippageBps: config.sim.slippageBps,
-      commissionPerShare: config.sim.commissionPerShare,
-      commissionMin: config.sim.commissionMin,
-    });
-    broker = sim;
-    brokerNote = () => sim.describe();
-  } else {
-    // SEAM (paper/live): plug the Alpaca Broker adapter in here once it is composed for the
-    // viewer; only getAccount() and getPositions() are called. Until then /positions says
-    // the broker is not configured and every journal page keeps working.
-    brokerNote = `TRADER_MODE=${config.mode}: the Alpaca broker is not wired into the viewer yet`;
-  }
+  // The broker behind /positions, chosen here like every adapter, and narrowed to its two reads.
+  const { broker, note: brokerNote } = createViewerBroker(config, { db, clock, log });
 
   const secrets = [config.alpaca?.keyId, config.alpaca?.secretKey, config.anthropicKey, config.healthcheck?.url, config.viewer.token].filter(
     (s): s is string => typeof s === 'string' && s.length > 0,

@@ -16,3 +16,9 @@ export interface Broker {
   /** Orders that reached a terminal state at or after `since` (epoch ms), legs included. */
   listClosedOrders(since: number): Promise<readonly Order[]>;
 }
+
+/**
+ * The read side of the broker: account and positions only. What the viewer is given (see
+ * web/broker-reader.ts), so nothing on the web side can place or cancel an order.
+ */
+export type BrokerReader = Pick<Broker, 'getAccount' | 'getPositions'>;

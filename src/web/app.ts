@@ -10,7 +10,7 @@ import type { z } from 'zod';
 import type { Account, Position } from '../domain/broker.js';
 import type { Db } from '../journal/sqlite.js';
 import type { Logger } from '../log.js';
-import type { Broker } from '../ports/broker.js';
+import type { BrokerReader } from '../ports/broker.js';
 import type { Clock } from '../ports/clock.js';
 import { AUTH_COOKIE, createTokenCheck } from './auth.js';
 import { equityChart } from './charts.js';
@@ -28,22 +28,23 @@ import {
   tokenOnlyQuery,
   type Problem,
 } from './params.js';
+import { readOnlyBroker } from './broker-reader.js';
 import { createQueries } from './queries.js';
 import { contentTypeFor, KIND_LABEL, listReports, readReport, REPORT_KINDS, reportKindSchema, reportUrl, resolveReport } from './reports.js';
 import { cycleJson, cycleListView, cycleView, tradeJson } from './view-model.js';
 import { loadScoreboard, scoreboardJson, scoreboardPage } from './scoreboard.js';
 
 /**
- * The read-only web viewer: a Hono app over a read-only SQLite handle, the Broker port (for
- * live positions) and the reports folder. Nothing here can write: the database handle is
- * read-only (and query_only), the broker is only asked for account and positions, and
- * every non-GET request is refused.
+ * The read-only web viewer: a Hono app over a read-only SQLite handle, the broker's read side
+ * (BrokerReader: account and positions, for /positions) and the reports folder. Nothing here
+ * can write: the database handle is read-only (and query_only), the broker is narrowed to its
+ * two reads on the way in (no order method is reachable), and every non-GET request is refused.
  */
 export interface ViewerOptions {
   /** Opened with openDatabase(path, { readonly: true }). */
   readonly db: Db;
-  /** null when no broker adapter is configured for the mode (the page says so). */
-  readonly broker: Broker | null;
+  /** null when no broker adapter is configured for the mode (the page says so). Only its two reads are kept. */
+  readonly broker: BrokerReader | null;
   /** A short line on /positions about where positions come from, or why there is no broker. */
   readonly brokerNote?: string | (() => string);
   readonly reportsDir: string;
@@ -101,6 +102,7 @@ export function createViewerApp(opts: ViewerOptions): Hono<Env> {
   let mermaidJs: string | null = null;
   const secrets = (opts.secrets ?? []).filter((s) => s.length >= 6);
   const brokerTimeoutMs = opts.brokerTimeoutMs ?? 5000;
+  const broker = opts.broker ? readOnlyBroker(opts.broker) : null;
   let chartCache: { gen: number; chart: ReturnType<typeof equityChart> } | null = null;
 
   const app = new Hono<Env>();
@@ -278,8 +280,7 @@ export function createViewerApp(opts: ViewerOptions): Hono<Env> {
     let account: Account | null = null;
     let positions: readonly Position[] = [];
     let error: string | null = null;
-    if (opts.broker) {
-      const broker = opts.broker;
+    if (broker) {
       try {
         [account, positions] = await withTimeout(Promise.all([broker.getAccount(), broker.getPositions()]), brokerTimeoutMs);
       } catch (e) {
@@ -295,7 +296,7 @@ export function createViewerApp(opts: ViewerOptions): Hono<Env> {
     };
     return page(c, 'positions', {
       title: 'Positions',
-      configured: opts.broker !== null,
+      configured: broker !== null,
       note: typeof opts.brokerNote === 'function' ? opts.brokerNote() : (opts.brokerNote ?? null),
       account,
       positions: sorted,

@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import type { Account, Order, Position } from '../domain/broker.js';
+import type { Account, Position } from '../domain/broker.js';
 import { BrokerError } from '../domain/errors.js';
 import type { Db } from '../journal/sqlite.js';
-import type { Broker } from '../ports/broker.js';
+import type { BrokerReader } from '../ports/broker.js';
 import { createSimBroker } from '../adapters/sim/broker.js';
 import type { PriceFeed } from '../adapters/sim/feed.js';
 import { nyDisplay } from './format.js';
@@ -12,7 +12,7 @@ import { nyDisplay } from './format.js';
  * state the trader last saved in `sim_state`, read through the viewer's read-only handle, with
  * a store whose save() does nothing. Its clock is the saved state's own lastSync, so no bar is
  * replayed and no fill happens: it shows the account exactly as the trader left it.
- * Anything that would change the account is refused.
+ * It has the broker's two reads only: nothing that could place or cancel an order.
  */
 export interface ReadOnlySimBrokerOptions {
   readonly db: Db;
@@ -24,7 +24,7 @@ export interface ReadOnlySimBrokerOptions {
   readonly commissionMin: number;
 }
 
-export interface ReadOnlySimBroker extends Broker {
+export interface ReadOnlySimBroker extends BrokerReader {
   /** "as of …" for the positions page: when the trader last saved the simulated account. */
   describe(): string;
 }
@@ -57,7 +57,6 @@ export function createReadOnlySimBroker(o: ReadOnlySimBrokerOptions): ReadOnlySi
     });
   };
   const fresh: Account = { cash: o.startingCash, equity: o.startingCash, buyingPower: o.startingCash, lastEquity: o.startingCash, daytradeCount: 0, status: 'ACTIVE' };
-  const readOnly = () => Promise.reject(new BrokerError('the viewer is read-only', 'rejected', false));
 
   return {
     describe() {
@@ -74,16 +73,5 @@ export function createReadOnlySimBroker(o: ReadOnlySimBrokerOptions): ReadOnlySi
     async getPositions(): Promise<readonly Position[]> {
       return (await current()?.getPositions()) ?? [];
     },
-    async getOpenOrders(): Promise<readonly Order[]> {
-      return (await current()?.getOpenOrders()) ?? [];
-    },
-    async getOrderByClientId(clientOrderId: string): Promise<Order | null> {
-      return (await current()?.getOrderByClientId(clientOrderId)) ?? null;
-    },
-    async listClosedOrders(since: number): Promise<readonly Order[]> {
-      return (await current()?.listClosedOrders(since)) ?? [];
-    },
-    submitOrder: readOnly,
-    cancelOrder: readOnly,
   };
 }
