@@ -4,7 +4,7 @@ import { holdDecision } from '../domain/decision.js';
 import type { Snapshot } from '../domain/snapshot.js';
 import type { ExecuteBlock } from '../ports/journal.js';
 import { loadRiskInputs, riskContextFor, type RiskCycleInputs } from '../core/risk/context.js';
-import { approvedNotional, validateDecision } from '../core/risk/validate.js';
+import { recordApprovedBuy, validateDecision } from '../core/risk/validate.js';
 import { snapshotExcerpt } from '../core/snapshot.js';
 import { nyDate } from '../core/time/ny.js';
 import { sessionAt } from '../core/time/sessions.js';
@@ -53,6 +53,8 @@ interface CycleContext {
   readonly risk: RiskCycleInputs;
   /** Mutable on purpose: BUY notional approved so far (that cash is spoken for). */
   notionalApproved: number;
+  /** Mutable on purpose: BUY notional approved so far per sector (the sector cap counts it). */
+  readonly sectorNotionalApproved: Map<string, number>;
 }
 
 function fallbackRegime(asOf: number, reason: string): RegimeVerdict {
@@ -130,7 +132,7 @@ export async function runCycle(deps: CycleDeps, asOf: number, opts: CycleOptions
     const extras = await timed('market_data', () => loadSymbolExtras(deps, caches, asOf, session, watchlist.map((w) => w.symbol), held));
     for (const note of extras.notes) deps.log.warn('enrichment unavailable', { cycle_id: cycleId, note });
     const market: SnapshotContext = { asOf, session, stage, extras, account, positions, openOrders, regime, settings: marketSettings(deps.settings.market).snapshot };
-    ctx = { cycleId, asOf, account, positions: new Map(positions.map((p) => [p.symbol, p])), openOrders, market, regime, buysApproved: 0, risk, notionalApproved: 0 };
+    ctx = { cycleId, asOf, account, positions: new Map(positions.map((p) => [p.symbol, p])), openOrders, market, regime, buysApproved: 0, risk, notionalApproved: 0, sectorNotionalApproved: new Map() };
   } catch (e) {
     const s = summarize({ cycleId, asOf, deps, status: 'failed', reason: `setup failed: ${errText(e)}`, outcomes: [], timings, regime: null, durationMs: wall.now() - t0 });
     deps.log.error('cycle setup failed', { cycle_id: cycleId, error: errText(e) });
@@ -209,10 +211,7 @@ async function processSymbol(deps: CycleDeps, ctx: CycleContext, symbol: string,
       const outcome = await timed('risk', () => {
         const rc = { ...riskContextFor(ctx.risk, snapshot, ctx), killSwitch: ctx.risk.killSwitch || (deps.haltSwitch?.() ?? false) };
         const o = validateDecision(result.decision, rc, ctx.risk.policy);
-        if (o.kind === 'approved' && o.final.action === 'BUY') {
-          ctx.buysApproved++;
-          ctx.notionalApproved += approvedNotional(o.final, snapshot);
-        }
+        if (o.kind === 'approved') recordApprovedBuy(ctx, o.final, snapshot);
         return killSwitch(deps, o);
       }, symbol);
       finalDecision = outcome.final;

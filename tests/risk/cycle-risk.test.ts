@@ -75,6 +75,20 @@ describe('risk in the cycle', () => {
     expect(row(v, 'AAPL').overrides).toEqual([]);
   });
 
+  it('two same-sector BUYs in one cycle cannot together exceed RISK_MAX_SECTOR_PCT', async () => {
+    // AAPL and MSFT are both Technology in the simulator; each asks for 10% of $100,000; the sector cap is 15%.
+    const w = makeWorld({ prices: PRICES, brain: createScriptedBrain({ AAPL: { size_pct: 0.1 }, MSFT: { size_pct: 0.1 } }), risk: { maxSectorPct: 0.15 } });
+    await runCycle(w.deps, w.asOf);
+    const rows = ['AAPL', 'MSFT'].map((s) => row(w, s));
+    expect(rows.map((r) => r.action)).toEqual(['BUY', 'BUY']);
+    const notional = rows.map((r) => (r.logic.final as unknown as { size_pct: number }).size_pct * 100_000);
+    expect(notional[0]! + notional[1]!).toBeLessThanOrEqual(15_000 + 1e-6);
+    expect(notional[0]! + notional[1]!).toBeCloseTo(15_000, 6); // the second is clamped to what is left, not held
+    const clamped = rows.filter((r) => r.overrides.some((o) => o.rule === 'sector_cap'));
+    expect(clamped).toHaveLength(1);
+    expect(clamped[0]!.overrides.find((o) => o.rule === 'sector_cap')!.detail).toMatch(/sector Technology at \$10000\.00: capped at 15\.00% of equity \(\$5000\.00 left\)/);
+  });
+
   it('the session giveback flag blocks new BUYs', async () => {
     const w = makeWorld({ prices: PRICES, brain: createScriptedBrain({ AAPL: {} }) });
     w.journal.setRiskState(RISK_KEYS.session, session({ givebackHalt: true, givebackAt: nyTime(TEST_DATE, '09:50'), givebackDetail: 'test' }));

@@ -118,6 +118,9 @@ const cases: Case[] = [
   { name: 'sector near its cap clamps', d: decision(), c: { snapshot: snapshot(sectorBook(28_000)) }, kind: 'approved', rule: RULES.sectorCap, effect: 'clamp' },
   { name: 'sector at its cap holds', d: decision(), c: { snapshot: snapshot(sectorBook(29_950)) }, kind: 'hold', rule: RULES.sectorCap },
   { name: 'another sector does not count', d: decision(), c: { snapshot: snapshot(sectorBook(29_950, 'Energy')) }, kind: 'approved' },
+  { name: 'BUYs approved earlier this cycle count toward the sector', d: decision(), c: { sectorNotionalApproved: new Map([['Information Technology', 28_000]]) }, kind: 'approved', rule: RULES.sectorCap, effect: 'clamp' },
+  { name: 'held plus approved this cycle at the cap holds', d: decision(), c: { snapshot: snapshot(sectorBook(20_000)), sectorNotionalApproved: new Map([['Information Technology', 9_950]]) }, kind: 'hold', rule: RULES.sectorCap },
+  { name: 'BUYs approved this cycle in another sector do not count', d: decision(), c: { sectorNotionalApproved: new Map([['Energy', 29_950]]) }, kind: 'approved' },
   { name: 'unknown sector: capped at its own limit', d: decision({ size_pct: 0.12 }), c: { snapshot: snapshot({ enrichment: { sector: null, news: [], earnings: null } }) }, p: { maxSizePct: 0.2 }, kind: 'approved', rule: RULES.sectorCap },
   { name: 'unknown sector within its cap passes', d: decision(), c: { snapshot: snapshot({ enrichment: { sector: null, news: [], earnings: null } }) }, kind: 'approved' },
 ];

@@ -37,6 +37,8 @@ export interface RiskContext {
   readonly givebackHalt?: boolean;
   /** BUY notional ($) already approved in this cycle. */
   readonly notionalApproved?: number;
+  /** BUY notional ($) already approved in this cycle per known sector: the sector cap counts it with the holdings. */
+  readonly sectorNotionalApproved?: ReadonlyMap<string, number>;
   /** Last sell fill of this symbol (epoch ms), null when none in the lookback. */
   readonly lastSellAt?: number | null;
   /** The position held in this symbol was opened today (all its shares bought today). */
@@ -62,6 +64,7 @@ export function resolveRiskContext(c: RiskContext): ResolvedRiskContext {
     killSwitch: c.killSwitch ?? false,
     givebackHalt: c.givebackHalt ?? false,
     notionalApproved: c.notionalApproved ?? 0,
+    sectorNotionalApproved: c.sectorNotionalApproved ?? new Map(),
     lastSellAt: c.lastSellAt ?? null,
     openedToday: c.openedToday ?? false,
     dayTradeCount: c.dayTradeCount ?? 0,
@@ -131,11 +134,21 @@ export async function loadRiskInputs(
   };
 }
 
+/**
+ * What the BUYs approved so far in a cycle have committed; later BUYs are checked against it
+ * (max buys, cash, sector cap). Mutated by recordApprovedBuy as each BUY is approved.
+ */
+export interface CycleApprovals {
+  buysApproved: number;
+  notionalApproved: number;
+  readonly sectorNotionalApproved: Map<string, number>;
+}
+
 /** Pure: one symbol's RiskContext from the cycle's inputs and the cycle's running totals. */
 export function riskContextFor(
   inp: RiskCycleInputs,
   snapshot: Snapshot,
-  cycle: { readonly buysApproved: number; readonly notionalApproved: number },
+  cycle: { readonly buysApproved: number; readonly notionalApproved: number; readonly sectorNotionalApproved?: ReadonlyMap<string, number> },
   exitKind: ExitKind = EXIT_KINDS.modelSell,
 ): ResolvedRiskContext {
   const sym = snapshot.symbol;
@@ -150,6 +163,7 @@ export function riskContextFor(
     givebackHalt: inp.session?.givebackHalt ?? false,
     buysApproved: cycle.buysApproved,
     notionalApproved: cycle.notionalApproved,
+    sectorNotionalApproved: cycle.sectorNotionalApproved ?? new Map(),
     lastSellAt: inp.lastSellAt.get(sym) ?? null,
     openedToday: pos !== undefined && pos.qty > 0 && (inp.boughtToday.get(sym) ?? 0) >= pos.qty,
     dayTradeCount: inp.dayTradeCount,

@@ -4,11 +4,11 @@ import type { Snapshot } from '../../domain/snapshot.js';
 import { decisionSchema } from '../decision-schema.js';
 import { sizeBuy } from '../sizing.js';
 import { nyIso } from '../time/ny.js';
-import { resolveRiskContext, type RiskContext } from './context.js';
+import { resolveRiskContext, type CycleApprovals, type RiskContext } from './context.js';
 import { isDiscretionaryExit, RULES, type RiskPolicy } from './policy.js';
 import { activeHalt, checkBreakers } from './state.js';
 
-export type { RiskContext } from './context.js';
+export type { CycleApprovals, RiskContext } from './context.js';
 
 const toHold = (d: Decision, why: string): Decision => ({ ...holdDecision(d.symbol, d.strategy, why), evidence: d.evidence });
 const pct = (x: number) => `${(x * 100).toFixed(2)}%`;
@@ -129,6 +129,8 @@ export function validateDecision(raw: Decision, context: RiskContext, p: RiskPol
   if (price === null || !(price > 0)) return hold(RULES.missingCritical, 'no reference price to size the BUY');
   const atr = s.indicators.atr14;
   const sector = sectorExposure(s);
+  // Held in the sector at the cycle's start, plus what BUYs approved earlier in this cycle add to it.
+  const sectorApproved = sector.sector === null ? 0 : (ctx.sectorNotionalApproved.get(sector.sector) ?? 0);
   const sized = sizeBuy(
     {
       equity,
@@ -139,7 +141,7 @@ export function validateDecision(raw: Decision, context: RiskContext, p: RiskPol
       atrPct: atr !== null && Number.isFinite(atr) ? atr / price : null,
       bearish: s.market_regime.direction === 'bearish',
       sector: sector.sector,
-      sectorNotional: sector.notional,
+      sectorNotional: sector.notional + sectorApproved,
       notionalApproved: ctx.notionalApproved,
     },
     p,
@@ -154,6 +156,16 @@ export function validateDecision(raw: Decision, context: RiskContext, p: RiskPol
     d = { ...d, size_pct: sized.sizePct };
   }
   return { kind: 'approved', final: d, overrides };
+}
+
+/** Adds an approved BUY to the cycle's running totals: one more BUY, its notional, and that notional in its sector. */
+export function recordApprovedBuy(totals: CycleApprovals, final: Decision, s: Snapshot): void {
+  if (final.action !== 'BUY') return;
+  const n = approvedNotional(final, s);
+  totals.buysApproved++;
+  totals.notionalApproved += n;
+  const sector = sectorExposure(s).sector;
+  if (sector !== null) totals.sectorNotionalApproved.set(sector, (totals.sectorNotionalApproved.get(sector) ?? 0) + n);
 }
 
 /** Dollars an approved BUY will commit at the reference price (for the cycle's running total). */
