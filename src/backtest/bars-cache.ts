@@ -1,89 +1,28 @@
-import type { Bar, Session, Timeframe } from '../domain/market.js';
+import type { Bar, Session } from '../domain/market.js';
 import { DataError } from '../domain/errors.js';
 import type { MarketData } from '../ports/market-data.js';
 import { addDays, nyDate, nyTime } from '../core/time/ny.js';
 import { nyseSession } from '../adapters/calendar/nyse-rules.js';
 import { createArrayFeed, type PriceFeed } from '../adapters/sim/feed.js';
 import { openDatabase, type Db } from '../journal/sqlite.js';
+import { coverage, gaps, readBars, storeBars, TIMEFRAME, type CacheTimeframe } from '../journal/bars-store.js';
+
+// The storage helpers live in journal/bars-store (the live daily-bar store uses them too).
+export { coverage, gaps, readBars, storeBars, TIMEFRAME, type CacheTimeframe, type Coverage } from '../journal/bars-store.js';
 
 /**
- * The local bars cache (SQLite, tables from migration 6): `npm run fetch-bars` fills it from a
- * MarketData source (Alpaca history), `npm run backtest -- --data alpaca` replays it offline.
- * Coverage is recorded per (symbol, timeframe, date range) so a fetched range with no bars
- * (a symbol not yet listed) is known-empty rather than missing; fetches skip covered chunks.
+ * The local bars cache (SQLite, tables from migration 6, helpers in journal/bars-store):
+ * `npm run fetch-bars` fills it from a MarketData source (Alpaca history),
+ * `npm run backtest -- --data alpaca` replays it offline. Coverage is recorded per (symbol,
+ * timeframe, date range) so a fetched range with no bars (a symbol not yet listed) is
+ * known-empty rather than missing; fetches skip covered chunks.
  */
 
-export type CacheTimeframe = 'day' | 'minute';
-export const TIMEFRAME: Readonly<Record<CacheTimeframe, Timeframe>> = { day: '1Day', minute: '1Min' };
 /** Calendar days per request chunk: daily bars by the year, minute bars by the week. */
 const CHUNK_DAYS: Readonly<Record<CacheTimeframe, number>> = { day: 366, minute: 7 };
 
 export function openBarsCache(path: string): Db {
   return openDatabase(path);
-}
-
-export interface Coverage {
-  readonly from: string;
-  readonly to: string;
-}
-
-/** The merged date ranges fetched for a symbol and timeframe (adjacent and overlapping ranges joined). */
-export function coverage(db: Db, symbol: string, timeframe: CacheTimeframe): Coverage[] {
-  const rows = db
-    .prepare('SELECT from_date AS "from", to_date AS "to" FROM bars_cache_ranges WHERE symbol = ? AND timeframe = ? ORDER BY from_date, to_date')
-    .all(symbol, timeframe) as Coverage[];
-  const out: { from: string; to: string }[] = [];
-  for (const r of rows) {
-    const last = out[out.length - 1];
-    if (last && r.from <= addDays(last.to, 1)) {
-      if (r.to > last.to) last.to = r.to;
-    } else out.push({ from: r.from, to: r.to });
-  }
-  return out;
-}
-
-/** Date ranges inside [from, to] not yet covered. */
-export function gaps(cov: readonly Coverage[], from: string, to: string): Coverage[] {
-  const out: Coverage[] = [];
-  let cur = from;
-  for (const c of cov) {
-    if (c.to < cur) continue;
-    if (c.from > to) break;
-    if (c.from > cur) out.push({ from: cur, to: addDays(c.from, -1) < to ? addDays(c.from, -1) : to });
-    cur = addDays(c.to, 1);
-    if (cur > to) return out;
-  }
-  if (cur <= to) out.push({ from: cur, to });
-  return out;
-}
-
-export function storeBars(db: Db, x: { symbol: string; timeframe: CacheTimeframe; bars: readonly Bar[]; from: string; to: string; source: string; recordedAt: string }): void {
-  const ins = db.prepare(
-    'INSERT INTO bars_cache (symbol, timeframe, t, end_t, o, h, l, c, v) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (symbol, timeframe, t) DO UPDATE SET end_t = excluded.end_t, o = excluded.o, h = excluded.h, l = excluded.l, c = excluded.c, v = excluded.v',
-  );
-  const range = db.prepare(
-    'INSERT INTO bars_cache_ranges (symbol, timeframe, from_date, to_date, bars, source, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (symbol, timeframe, from_date, to_date) DO UPDATE SET bars = excluded.bars, source = excluded.source, recorded_at = excluded.recorded_at',
-  );
-  db.transaction(() => {
-    for (const b of x.bars) ins.run(x.symbol, x.timeframe, b.t, b.end, b.o, b.h, b.l, b.c, b.v);
-    range.run(x.symbol, x.timeframe, x.from, x.to, x.bars.length, x.source, x.recordedAt);
-  })();
-}
-
-export function readBars(db: Db, symbol: string, timeframe: CacheTimeframe, from: string, to: string): Bar[] {
-  const start = nyTime(from, '00:00');
-  const end = nyTime(addDays(to, 1), '00:00');
-  return (
-    db.prepare('SELECT t, end_t, o, h, l, c, v FROM bars_cache WHERE symbol = ? AND timeframe = ? AND t >= ? AND t < ? ORDER BY t').all(symbol, timeframe, start, end) as {
-      t: number;
-      end_t: number;
-      o: number;
-      h: number;
-      l: number;
-      c: number;
-      v: number;
-    }[]
-  ).map((r) => ({ t: r.t, end: r.end_t, o: r.o, h: r.h, l: r.l, c: r.c, v: r.v }));
 }
 
 export interface FetchPlan {
