@@ -77,6 +77,12 @@ export function createTtlMap<V>(ttlMs: number) {
 }
 
 const HOUR = 3_600_000;
+/**
+ * News items asked for in one cycle, whatever the watchlist size: one page of Alpaca's news API
+ * (50 items, newest first), so news costs one request. A busy symbol can crowd out quieter ones;
+ * those get no headlines this cycle (news is best effort).
+ */
+export const NEWS_ITEMS_PER_CYCLE = 50;
 const errText = (e: unknown) => (e instanceof Error ? e.message : String(e)).slice(0, 200);
 
 type TtlMap<V> = ReturnType<typeof createTtlMap<V>>;
@@ -143,7 +149,7 @@ export function createEnrichmentCache(s: EnrichmentSettings): EnrichmentCache {
             x.now,
             async (missing) => {
               const since = x.now - s.newsLookbackHours * HOUR;
-              const items = await x.market.getNews(missing, since, Math.min(1000, Math.max(1, s.newsPerSymbol * missing.length)));
+              const items = await x.market.getNews(missing, since, Math.min(NEWS_ITEMS_PER_CYCLE, Math.max(1, s.newsPerSymbol * missing.length)));
               return new Map(missing.map((k) => [k, items.filter((n) => n.symbols.includes(k))] as const));
             },
             (e) => problems.push(`news: fetch failed: ${errText(e)}`),
