@@ -107,3 +107,15 @@ export async function alpacaHarness(o: HarnessOptions = {}): Promise<Harness> {
     },
   };
 }
+
+/** The fake closes `date` for `symbols`: a bar (1% up from the last close) joins each seeded history, as the next session sees it. */
+export function closeSession(fake: FakeAlpaca, date: string, symbols: readonly string[]): void {
+  const round2 = (n: number) => Math.round(n * 100) / 100;
+  for (const s of symbols) {
+    const d = fake.daily(s);
+    const prev = d.at(-1);
+    if (!prev) continue;
+    const c = round2(prev.c * 1.01);
+    fake.setSymbol(s, { daily: [...d, { date, o: prev.c, h: round2(c * 1.005), l: round2(prev.c * 0.995), c, v: 900_000 }], price: c });
+  }
+}

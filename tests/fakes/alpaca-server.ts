@@ -124,6 +124,8 @@ export interface FakeAlpaca {
   seedUniverse(symbols: readonly string[], opts?: { seed?: number; sessions?: number }): void;
   setPrice(symbol: string, price: number, at?: number): void;
   price(symbol: string): number;
+  /** The seeded daily history of a symbol (a copy; empty when unknown): extend it or re-adjust it and pass it back to setSymbol. */
+  daily(symbol: string): DailyBar[];
   /** Replaces or removes (null) one calendar day. */
   setCalendarDay(date: string, day: { open: string; close: string } | null): void;
   addNews(item: { headline: string; symbols: readonly string[]; at: number; source?: string }): void;
@@ -897,6 +899,7 @@ export async function startFakeAlpaca(opts: FakeAlpacaOptions = {}): Promise<Fak
       st.priceAt = at ?? null;
     },
     price: (symbol) => sym(symbol)?.price ?? NaN,
+    daily: (symbol) => [...(sym(symbol)?.daily ?? [])],
     setCalendarDay(date, day) {
       calendarOverrides.set(date, day);
     },
