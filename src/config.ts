@@ -152,6 +152,7 @@ const schema = z
     EOD_DELAY_MIN: int(15, 0, 480),
     SHUTDOWN_GRACE_SEC: int(60, 1, 3600),
     TRADER_HALT_FILE: z.string().trim().min(1).default('data/HALT'),
+    DAILY_BARS_STORE: z.string().trim().default(''),
     BACKTEST_BARS_CACHE: z.string().trim().min(1).default('data/cache/bars.db'),
     BACKTEST_BRAIN_CACHE: z.string().trim().min(1).default('data/cache/brain-cache.jsonl'),
     BACKTEST_MODEL_CUTOFF: optionalString.pipe(z.string().regex(/^\d{4}-\d{2}(-\d{2})?$/, 'must be YYYY-MM or YYYY-MM-DD').optional()),
@@ -247,6 +248,12 @@ export interface Config {
   };
   /** TRADER_HALT_FILE: while this file exists every cycle turns BUY/SELL into HOLD (rule kill_switch). */
   readonly haltFile: string;
+  /**
+   * DAILY_BARS_STORE: SQLite file holding closed daily bars across cycles and restarts (paper/live),
+   * so a cycle fetches only the sessions since the last stored close. Empty = the journal's
+   * database (TRADER_DB_PATH); null = off ("off": every process fetches the whole lookback).
+   */
+  readonly dailyBarsStore: string | null;
   /** npm run backtest / fetch-bars: the bars cache, the Claude decision cache, the model's training cutoff (for the contamination warning). */
   readonly backtest: { readonly barsCache: string; readonly brainCache: string; readonly modelCutoff: string | null };
   /** Alpaca endpoints: trading base (paper by default, live only in live mode), market-data base, feed, per-request timeout. */
@@ -392,6 +399,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       shutdownGraceSec: v.SHUTDOWN_GRACE_SEC,
     },
     haltFile: v.TRADER_HALT_FILE,
+    dailyBarsStore: v.DAILY_BARS_STORE === 'off' ? null : v.DAILY_BARS_STORE === '' ? v.TRADER_DB_PATH : v.DAILY_BARS_STORE,
     backtest: { barsCache: v.BACKTEST_BARS_CACHE, brainCache: v.BACKTEST_BRAIN_CACHE, modelCutoff: v.BACKTEST_MODEL_CUTOFF ?? null },
     alpacaApi: {
       baseUrl: v.APCA_API_BASE_URL ?? (v.TRADER_MODE === 'live' ? 'https://api.alpaca.markets' : 'https://paper-api.alpaca.markets'),

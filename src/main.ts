@@ -62,8 +62,15 @@ process.on('uncaughtException', (e) => {
 async function main(): Promise<void> {
   // The heavy modules (SDKs, adapters) load after the signal handlers are in place, so a
   // SIGTERM during startup is a clean stop too.
-  const [{ chooseBrain, createAlpacaWorld, createSimWorld, openJournal, reportFailedCycle }, { createService }, { createNyseRulesCalendar }, { createSystemTimers }, { reconcile }] =
-    await Promise.all([import('./app/compose.js'), import('./app/service.js'), import('./adapters/calendar/nyse-rules.js'), import('./adapters/timers/system.js'), import('./jobs/reconcile.js')]);
+  const [{ chooseBrain, createAlpacaWorld, createSimWorld, openJournal, reportFailedCycle }, { createService }, { createNyseRulesCalendar }, { createSystemTimers }, { reconcile }, { prewarmDailyBars }] =
+    await Promise.all([
+      import('./app/compose.js'),
+      import('./app/service.js'),
+      import('./adapters/calendar/nyse-rules.js'),
+      import('./adapters/timers/system.js'),
+      import('./jobs/reconcile.js'),
+      import('./app/daily-bars-store.js'),
+    ]);
   if (stopping) return;
   const clock = wallClock;
   const journal = openJournal(config, wallClock, config.mode);
@@ -81,8 +88,10 @@ async function main(): Promise<void> {
   const svc = createService({ config, mode: config.mode, clock, wallClock, timers: createSystemTimers(clock), random: Math.random, world, journal, brain, log });
 
   // A hard kill leaves at most one symbol's order step unjournaled: reconciliation settles it.
+  let held: readonly string[] = [];
   try {
     const r = await reconcile({ broker: world.broker, journal, log }, { now: clock.now() });
+    held = r.positions.map((p) => p.symbol);
     log.info('reconciled with the broker', { positions: r.positions.length, open_orders: r.open_orders, adopted: r.adopted.length, exits: r.exits.length, unknown_orders: r.unknown_orders.length, position_mismatches: r.position_mismatches.length });
   } catch (e) {
     log.error('reconciliation failed: not trading', { error: errText(e) });
@@ -106,6 +115,14 @@ async function main(): Promise<void> {
     kill_switch_engaged: existsSync(config.haltFile),
   });
   if (existsSync(config.haltFile)) log.warn('kill switch engaged: cycles will journal HOLDs and send no orders', { halt_file: config.haltFile });
+  if (config.mode !== 'sim' && config.dailyBarsStore !== null) {
+    // Backfill the daily-bar store off the cycles' critical path: a cycle that starts meanwhile waits for it, then fetches only the tail.
+    const t0 = wallClock.now();
+    void prewarmDailyBars(svc.cycle, clock.now(), held).then(
+      (r) => log.info('daily bars pre-warmed', { symbols: r.symbols, ms: wallClock.now() - t0 }),
+      (e: unknown) => log.warn('daily-bar pre-warm failed: cycles fetch what they need', { error: errText(e) }),
+    );
+  }
   await svc.scheduler.start();
 }
 

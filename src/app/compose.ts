@@ -26,6 +26,7 @@ import { alpacaClientFromConfig } from './alpaca-client.js';
 import { createAlpacaBroker, type AlpacaBroker } from '../adapters/alpaca/broker.js';
 import { createAlpacaCalendar } from '../adapters/alpaca/calendar.js';
 import { createAlpacaMarketData } from '../adapters/alpaca/market-data.js';
+import { storeDailyBars } from './daily-bars-store.js';
 import { cycleIdFor } from '../cycle/ids.js';
 import { summarize } from '../cycle/summary.js';
 import { createCycleCaches, type MarketSettings } from '../cycle/market-context.js';
@@ -215,8 +216,9 @@ export interface AlpacaWorld {
 
 /**
  * Alpaca (paper or live, per APCA_API_BASE_URL): broker, market data and the /v2/calendar
- * calendar cached in the journal's database. Transport retries and give-ups are logged as
- * warnings (method and path only; never headers).
+ * calendar cached in the journal's database; closed daily bars kept in DAILY_BARS_STORE (the
+ * journal's database by default) so cycles fetch only the sessions since the last stored close.
+ * Transport retries and give-ups are logged as warnings (method and path only; never headers).
  */
 export function createAlpacaWorld(config: Config, x: { clock: Clock; journal: SqliteJournal; log: Logger; fetch?: typeof fetch }): AlpacaWorld {
   const client = alpacaClientFromConfig(config, { clock: x.clock, log: x.log, ...(x.fetch ? { fetch: x.fetch } : {}) });
@@ -224,7 +226,7 @@ export function createAlpacaWorld(config: Config, x: { clock: Clock; journal: Sq
   return {
     client,
     broker: createAlpacaBroker({ client }),
-    market: createAlpacaMarketData({ client, calendar, clock: x.clock, feed: config.alpacaApi.feed }),
+    market: storeDailyBars(config, createAlpacaMarketData({ client, calendar, clock: x.clock, feed: config.alpacaApi.feed }), { ...x, calendar }),
     calendar,
   };
 }
