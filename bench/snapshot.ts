@@ -7,8 +7,11 @@
  * is everything from the first market-data request to the last symbol's snapshot (the regime
  * is the deterministic rules brain, so it costs microseconds, not a model call).
  * The same cycles then run against the loopback fake Alpaca server (tests/fakes/alpaca-server.ts)
- * through the real Alpaca market-data adapter, counting both port calls and the HTTP requests
- * the server saw (pagination included).
+ * through the real Alpaca market-data adapter behind the daily-bar store (the paper/live
+ * composition), for 10/25/50/100 symbols, counting the HTTP requests the server saw (pagination
+ * included): a cold process without the store, the one-time backfill (start-up pre-warm), the
+ * first cycle after a restart (store warm, process caches cold), a warm cycle, and the first
+ * cycle of the next session.
  * Prints figures; asserts nothing.
  */
 import { parseArgs } from 'node:util';
@@ -19,11 +22,15 @@ import { createSimMarketData } from '../src/adapters/sim/market-data.js';
 import { createSyntheticFeed } from '../src/adapters/sim/synthetic.js';
 import { DEFAULT_UNIVERSE } from '../src/config.js';
 import type { Account } from '../src/domain/broker.js';
-import { nyTime } from '../src/core/time/ny.js';
+import { nyDate, nyTime } from '../src/core/time/ny.js';
 import { sessionAt } from '../src/core/time/sessions.js';
 import { chooseWatchlist, createCycleCaches, DEFAULT_MARKET_SETTINGS, loadMarket, loadSymbolExtras, snapshotFor, type MarketDeps } from '../src/cycle/market-context.js';
 import type { MarketData } from '../src/ports/market-data.js';
-import { alpacaHarness } from '../tests/alpaca/harness.js';
+import { createAlpacaCalendar } from '../src/adapters/alpaca/calendar.js';
+import { createAlpacaMarketData } from '../src/adapters/alpaca/market-data.js';
+import { withStoredDailyBars } from '../src/adapters/stored-bars/daily-bars.js';
+import { prewarmDailyBars } from '../src/app/daily-bars-store.js';
+import { alpacaHarness, closeSession } from '../tests/alpaca/harness.js';
 
 const { values } = parseArgs({ options: { runs: { type: 'string' } } });
 const runs = Math.max(1, Number(values.runs ?? 3));
@@ -68,7 +75,7 @@ function counting(m: MarketData) {
 
 async function cycle(deps: MarketDeps, caches: ReturnType<typeof createCycleCaches>, asOf: number) {
   const t0 = performance.now();
-  const date = DATE;
+  const date = nyDate(asOf);
   const session = sessionAt(await calendar.sessions(date, date), asOf);
   const stage = await loadMarket(deps, asOf, []);
   let regime = caches.regime.get(asOf);
@@ -128,31 +135,55 @@ for (const size of [10, 50, 100]) {
 }
 
 // ---- the same cycles through the real Alpaca adapter against the loopback fake server ----
+// Paper/live composition: the Alpaca adapter behind the daily-bar store (the journal's SQLite file).
+const NEXT = '2026-11-23'; // the session after DATE (a Friday)
 console.log('');
-console.log('fake Alpaca server (loopback), real Alpaca market-data adapter: port calls and the HTTP requests the server saw');
-console.log('size  symbols  caches  port calls  HTTP data  HTTP trading (assets, calendar)  by method                                                                  assembly ms');
+console.log('fake Alpaca server (loopback), real Alpaca market-data adapter behind the daily-bar store: HTTP requests the server saw (pagination included)');
+console.log('phases: no store = a cold process without the store (the old behaviour); backfill = the one-time pre-warm at start-up (09:35, one market stage);');
+console.log('        restart = first cycle of a new process (store warm, process caches cold) at 10:00; warm = the same process at 10:10;');
+console.log('        next session = a new process the next session at 10:00 (one session to add to the store). 3 news items per symbol on the server.');
+console.log('size  symbols  phase          HTTP data  HTTP trading  by endpoint (data)                                                              ms');
 const fakeSymbols = [...new Set([...DEFAULT_UNIVERSE, 'UUP', 'VIXY', ...extra.slice(0, 150)])];
-for (const size of [10, 50, 100]) {
-  const h = await alpacaHarness({ at: nyTime(DATE, '10:00'), symbols: fakeSymbols, rateLimit: false });
+for (const size of [10, 25, 50, 100]) {
+  const h = await alpacaHarness({ at: nyTime(DATE, '09:35'), symbols: fakeSymbols, rateLimit: false });
   try {
-    const c = counting(h.market);
-    const deps: MarketDeps = {
-      settings: { watchlist: [], lookbackDays: 550, market: { ...DEFAULT_MARKET_SETTINGS, screenerSize: size, minAvgDollarVolume: 0, minPrice: 0 } },
-      market: c.market,
-      calendar: h.calendar,
+    for (const s of fakeSymbols) for (let i = 0; i < 3; i++) h.fake.addNews({ headline: `${s} story ${i}`, symbols: [s], at: h.clock.now() - (i + 1) * 3_600_000 });
+    /** A new process over the same database: fresh adapters and caches. */
+    const proc = (store: boolean) => {
+      const cal = createAlpacaCalendar({ client: h.client, db: h.journal.db, clock: h.clock });
+      const inner = createAlpacaMarketData({ client: h.client, calendar: cal, clock: h.clock, feed: 'iex' });
+      const deps: MarketDeps = {
+        settings: { watchlist: [], lookbackDays: 550, market: { ...DEFAULT_MARKET_SETTINGS, screenerSize: size, minAvgDollarVolume: 0, minPrice: 0 } },
+        market: store ? withStoredDailyBars(inner, { db: h.journal.db, calendar: cal }) : inner,
+        calendar: cal,
+      };
+      return { deps, caches: createCycleCaches({ regimeTtlSec: 900, enrichment: DEFAULT_MARKET_SETTINGS.enrichment }) };
     };
-    const caches = createCycleCaches({ regimeTtlSec: 900, enrichment: DEFAULT_MARKET_SETTINGS.enrichment });
-    for (const [which, at] of [['cold', nyTime(DATE, '10:00')], ['warm', nyTime(DATE, '10:10')]] as const) {
+    const phase = async (name: string, at: number, run: () => Promise<{ symbols: number; ms: number }>) => {
       h.clock.set(at);
-      c.reset();
       h.fake.resetRequests();
-      const res = await cycle(deps, caches, at);
-      const requests = Object.values(c.calls).reduce((a, b) => a + b, 0);
-      const http = h.fake.count({ host: 'data' });
-      const trading = h.fake.count({ host: 'trading' });
-      const detail = Object.entries(c.calls).map(([k, v]) => `${k}=${v}`).join(' ');
-      console.log(`${String(size).padEnd(5)} ${String(res.symbols).padEnd(8)} ${which.padEnd(7)} ${String(requests).padEnd(11)} ${String(http).padEnd(10)} ${String(trading).padEnd(32)} ${detail.padEnd(74)} ${res.ms.toFixed(1).padStart(11)}`);
-    }
+      const res = await run();
+      const by: Record<string, number> = {};
+      for (const r of h.fake.requests.filter((q) => q.host === 'data')) {
+        const k = `${r.path.replace(/^\/v\d(beta\d)?\//, '')}${r.query.get('timeframe') ? ` ${r.query.get('timeframe')}` : ''}`;
+        by[k] = (by[k] ?? 0) + 1;
+      }
+      const detail = Object.entries(by).map(([k, v]) => `${k}=${v}`).join(' ');
+      console.log(`${String(size).padEnd(5)} ${String(res.symbols).padEnd(8)} ${name.padEnd(14)} ${String(h.fake.count({ host: 'data' })).padEnd(10)} ${String(h.fake.count({ host: 'trading' })).padEnd(13)} ${detail.padEnd(78)} ${res.ms.toFixed(1).padStart(6)}`);
+    };
+    const run = (p: ReturnType<typeof proc>) => () => cycle(p.deps, p.caches, h.clock.now());
+    const bare = proc(false);
+    await phase('no store', nyTime(DATE, '10:00'), run(bare));
+    await phase('backfill', nyTime(DATE, '09:35'), async () => {
+      const t0 = performance.now();
+      const r = await prewarmDailyBars(proc(true).deps, h.clock.now(), []);
+      return { symbols: r.symbols, ms: performance.now() - t0 };
+    });
+    const restarted = proc(true);
+    await phase('restart', nyTime(DATE, '10:00'), run(restarted));
+    await phase('warm', nyTime(DATE, '10:10'), run(restarted));
+    closeSession(h.fake, DATE, fakeSymbols);
+    await phase('next session', nyTime(NEXT, '10:00'), run(proc(true)));
   } finally {
     await h.close();
   }
