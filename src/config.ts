@@ -5,6 +5,7 @@ import { ConfigError } from './domain/errors.js';
 import type { RiskPolicy, TrailSettings } from './core/risk/policy.js';
 import { parseSlots, type SlotSpec } from './jobs/schedule.js';
 import { mergePrices, priceFor, priceTableSchema, type PriceTable } from './adapters/claude/pricing.js';
+import { cacheMinTableSchema, mergeCacheMinimums, type CacheMinTable } from './adapters/claude/cache-minimum.js';
 
 /**
  * The whole configuration: one zod schema over the environment (plus `.env` when present;
@@ -58,6 +59,24 @@ const pricesJson = optionalString.transform((s, ctx): PriceTable | undefined => 
   if (!r.success) {
     const where = r.error.issues.map((i) => i.path.join('.') || '(root)').slice(0, 3).join(', ');
     ctx.addIssue({ code: 'custom', message: `is not a price table (problem at ${where}); expected {"<model>":{"input":n,"output":n,"cache_write":n,"cache_read":n}} in $ per million tokens` });
+    return z.NEVER;
+  }
+  return r.data;
+});
+
+/** BRAIN_CACHE_MIN_TOKENS_JSON: per-model minimum cacheable prompt length (tokens), merged over the defaults in code. */
+const cacheMinJson = optionalString.transform((s, ctx): CacheMinTable | undefined => {
+  if (s === undefined) return undefined;
+  let v: unknown;
+  try {
+    v = JSON.parse(s);
+  } catch {
+    ctx.addIssue({ code: 'custom', message: 'is not valid JSON; expected {"<model>":4096}' });
+    return z.NEVER;
+  }
+  const r = cacheMinTableSchema.safeParse(v);
+  if (!r.success) {
+    ctx.addIssue({ code: 'custom', message: 'is not a table of token counts; expected {"<model>":n} with n a whole number from 0 to 1000000' });
     return z.NEVER;
   }
   return r.data;
@@ -178,6 +197,7 @@ const schema = z
     BRAIN_MAX_OUTPUT_TOKENS: int(1024, 256, 8192),
     BRAIN_CACHE_WARMUP: bool(true),
     BRAIN_PRICES_JSON: pricesJson,
+    BRAIN_CACHE_MIN_TOKENS_JSON: cacheMinJson,
     REGIME_TTL_SEC: int(900, 0, 86_400),
   })
   .superRefine((v, ctx) => {
@@ -274,6 +294,8 @@ export interface Config {
     readonly cacheWarmup: boolean;
     /** Defaults in code merged with BRAIN_PRICES_JSON. */
     readonly prices: PriceTable;
+    /** Minimum cacheable prompt length per model: defaults in code merged with BRAIN_CACHE_MIN_TOKENS_JSON. */
+    readonly cacheMinTokens: CacheMinTable;
   };
   /** REGIME_TTL_SEC: how long (market time) a regime verdict is reused. */
   readonly regimeTtlSec: number;
@@ -419,6 +441,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       maxOutputTokens: v.BRAIN_MAX_OUTPUT_TOKENS,
       cacheWarmup: v.BRAIN_CACHE_WARMUP,
       prices: mergePrices(v.BRAIN_PRICES_JSON),
+      cacheMinTokens: mergeCacheMinimums(v.BRAIN_CACHE_MIN_TOKENS_JSON),
     },
     regimeTtlSec: v.REGIME_TTL_SEC,
     review: { changelogPath: v.HUMAN_CHANGELOG_PATH === '' ? null : v.HUMAN_CHANGELOG_PATH, timeoutMs: v.REVIEW_TIMEOUT_MS, maxOutputTokens: v.REVIEW_MAX_OUTPUT_TOKENS },

@@ -104,6 +104,7 @@ export function chooseBrain(config: Config, x: { wallClock?: Clock; log?: Logger
     feedbackPath: join(config.paths.reports, 'TRADER_FEEDBACK.md'),
     clock,
     cacheWarmup: b.cacheWarmup,
+    cacheMinTokens: b.cacheMinTokens,
     log,
   });
 }

@@ -50,6 +50,7 @@ export function backtestBrain(kind: BacktestBrainKind, config: Config, x: { read
     feedbackPath: null,
     clock: x.wallClock,
     cacheWarmup: b.cacheWarmup,
+    cacheMinTokens: b.cacheMinTokens,
     log: x.log,
   });
   const identity = {

@@ -9,7 +9,7 @@ import { createSemaphore } from '../../src/adapters/claude/semaphore.js';
 import { chooseBrain } from '../../src/app/compose.js';
 import { loadConfig } from '../../src/config.js';
 import { ConfigError } from '../../src/domain/errors.js';
-import { fillTemplate, PROMPTS, PROMPT_VERSION } from '../../src/prompts/index.js';
+import { fillTemplate, promptSet, PROMPTS, PROMPT_VERSION } from '../../src/prompts/index.js';
 import { snapshot } from '../helpers/builders.js';
 import { goodDecision } from './helpers.js';
 
@@ -96,15 +96,18 @@ describe('pricing', () => {
 });
 
 describe('prompts', () => {
-  it('v1 is frozen: edit a copy under a new version instead (then update this hash)', () => {
-    expect(PROMPT_VERSION).toBe('claude-v1');
-    const files = ['trader-system.md', 'regime-system.md', 'reminder.md', 'strict.md'];
-    const sha = createHash('sha256')
-      .update(files.map((f) => `${f}\n${readFileSync(new URL(`../../src/prompts/v1/${f}`, import.meta.url), 'utf8')}`).join('\n'))
+  const shaOf = (folder: string) =>
+    createHash('sha256')
+      .update(['trader-system.md', 'regime-system.md', 'reminder.md', 'strict.md'].map((f) => `${f}\n${readFileSync(new URL(`../../src/prompts/${folder}/${f}`, import.meta.url), 'utf8')}`).join('\n'))
       .digest('hex')
       .slice(0, 16);
-    expect(PROMPTS.sha).toBe(sha);
-    expect(sha).toBe('43bbc4a36db49b03');
+  it('shipped versions are frozen: edit a copy under a new version instead (then pin its hash here)', () => {
+    expect(PROMPT_VERSION).toBe('claude-v2');
+    expect(PROMPTS).toBe(promptSet('claude-v2'));
+    expect(promptSet('claude-v1').sha).toBe(shaOf('v1'));
+    expect(shaOf('v1')).toBe('43bbc4a36db49b03');
+    expect(PROMPTS.sha).toBe(shaOf('v2'));
+    expect(shaOf('v2')).toBe('b71ffd59ee1234c7');
   });
   it('states the hard rules and the data/instruction boundary', () => {
     const t = PROMPTS.traderSystem;
