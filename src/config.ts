@@ -199,6 +199,7 @@ const schema = z
     BRAIN_PRICES_JSON: pricesJson,
     BRAIN_CACHE_MIN_TOKENS_JSON: cacheMinJson,
     REGIME_TTL_SEC: int(900, 0, 86_400),
+    REGIME_PREWARM_SEC: int(120, 0, 3600),
   })
   .superRefine((v, ctx) => {
     const hasKeys = v.APCA_API_KEY_ID !== undefined && v.APCA_API_SECRET_KEY !== undefined;
@@ -299,6 +300,8 @@ export interface Config {
   };
   /** REGIME_TTL_SEC: how long (market time) a regime verdict is reused. */
   readonly regimeTtlSec: number;
+  /** REGIME_PREWARM_SEC: the service refreshes the regime this long before each cycle slot (0 = off). */
+  readonly regimePrewarmSec: number;
   /** The weekly review (npm run weekly-review): change log file (null = none), the review call's timeout and max_tokens. */
   readonly review: { readonly changelogPath: string | null; readonly timeoutMs: number; readonly maxOutputTokens: number };
   /** Watchlist composition (used when WATCHLIST_STATIC is empty; held symbols either way). */
@@ -444,6 +447,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       cacheMinTokens: mergeCacheMinimums(v.BRAIN_CACHE_MIN_TOKENS_JSON),
     },
     regimeTtlSec: v.REGIME_TTL_SEC,
+    regimePrewarmSec: v.REGIME_PREWARM_SEC,
     review: { changelogPath: v.HUMAN_CHANGELOG_PATH === '' ? null : v.HUMAN_CHANGELOG_PATH, timeoutMs: v.REVIEW_TIMEOUT_MS, maxOutputTokens: v.REVIEW_MAX_OUTPUT_TOKENS },
     watchlistRules: {
       anchors: v.WATCHLIST_ANCHORS,

@@ -90,7 +90,8 @@ export function createService(o: ServiceOptions): Service {
   });
   const positionHealth: ServiceJobsDeps['positionHealth'] =
     s.positionHealthIntervalMin > 0 ? { intervalMin: s.positionHealthIntervalMin, run: (asOf) => runPositionHealth(health, asOf) } : null;
-  const jobs = serviceJobs({ clock: o.clock, cycle, slots: s.slots, jitterSec: s.jitterSec, positionHealth, eod: { delayMin: s.eodDelayMin, deps: eod } });
+  const regimePrewarm = regimePrewarmFor(o.config, o.log);
+  const jobs = serviceJobs({ clock: o.clock, cycle, slots: s.slots, jitterSec: s.jitterSec, regimePrewarm, positionHealth, eod: { delayMin: s.eodDelayMin, deps: eod } });
   const never = slotsOutsideRegularHours(s.slots);
   if (never.length > 0) o.log.warn('cycle slots outside regular hours never run', { slots: never });
   const scheduler = createScheduler({
@@ -104,4 +105,20 @@ export function createService(o: ServiceOptions): Service {
     ...(o.onSkip ? { onSkip: o.onSkip } : {}),
   });
   return { scheduler, jobs, cycle, eod };
+}
+
+/**
+ * The regime pre-warm (REGIME_PREWARM_SEC before each slot), when a verdict computed then is
+ * still within REGIME_TTL_SEC when the jittered cycle starts; otherwise off, with a warning.
+ */
+export function regimePrewarmFor(config: Config, log: Logger): { readonly leadSec: number } | null {
+  const lead = config.regimePrewarmSec;
+  if (lead <= 0) return null;
+  const ttl = config.regimeTtlSec;
+  const jitter = config.schedule.jitterSec;
+  if (lead + jitter >= ttl) {
+    log.warn('regime pre-warm off: a verdict computed REGIME_PREWARM_SEC before the slot would expire before the cycle starts', { regime_prewarm_sec: lead, schedule_jitter_sec: jitter, regime_ttl_sec: ttl });
+    return null;
+  }
+  return { leadSec: lead };
 }

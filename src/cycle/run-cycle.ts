@@ -10,7 +10,8 @@ import { nyDate } from '../core/time/ny.js';
 import { sessionAt } from '../core/time/sessions.js';
 import type { WatchlistEntry } from '../core/watchlist.js';
 import { executeDecision } from './execute.js';
-import { chooseWatchlist, createCycleCaches, loadMarket, loadSymbolExtras, marketSettings, snapshotFor, type SnapshotContext } from './market-context.js';
+import { createCycleCaches, loadMarket, marketSettings, snapshotFor, type SnapshotContext } from './market-context.js';
+import { regimeStage } from './regime-stage.js';
 import { cycleIdFor, tradeIdFor } from './ids.js';
 import { summarize, type SymbolOutcome } from './summary.js';
 import type { CycleDeps, CycleSummary, StageTiming } from './types.js';
@@ -57,10 +58,6 @@ interface CycleContext {
   readonly sectorNotionalApproved: Map<string, number>;
 }
 
-function fallbackRegime(asOf: number, reason: string): RegimeVerdict {
-  return { direction: 'neutral', conviction: 0, bearish_tickers: [], rationale: `regime unavailable: ${reason}`, source: 'fallback', cached: false, as_of: new Date(asOf).toISOString() };
-}
-
 /**
  * One decision cycle over the watchlist: regime, then per symbol snapshot -> decide ->
  * validate -> journal(intent) -> execute -> journal(result), with bounded concurrency.
@@ -98,38 +95,28 @@ export async function runCycle(deps: CycleDeps, asOf: number, opts: CycleOptions
     const [account, positions, openOrders] = await timed('broker_state', () =>
       Promise.all([deps.broker.getAccount(), deps.broker.getPositions(), deps.broker.getOpenOrders()]),
     );
-    // Once per cycle: session peak, breakers (a trip persists a HALT), today's fills. A journal failure fails the cycle here.
-    const risk = await timed('risk_state', () =>
-      loadRiskInputs({ broker: deps.broker, journal: deps.journal }, { asOf, account, positions, killSwitch: deps.haltSwitch?.() ?? false }, deps.settings.risk),
-    );
-    if (risk.tripped) deps.log.error('circuit breaker tripped: HALT', { cycle_id: cycleId, rule: risk.tripped.rule, detail: risk.tripped.detail, until: risk.halt?.until_ny });
-    for (const note of risk.ignored) deps.log.warn('circuit breaker: stricter stored threshold kept', { cycle_id: cycleId, note });
-    // Market data in a constant number of batched requests (see market-context.ts).
     const held = positions.map((p) => p.symbol);
     const caches = deps.caches ?? createCycleCaches(marketSettings(deps.settings.market));
+    // Once per cycle: session peak, breakers (a trip persists a HALT), today's fills. A journal failure fails the cycle here.
+    // It needs nothing from the market batch below, so both are in flight together (awaited after it; the catch only keeps
+    // an early rejection from being reported as unhandled meanwhile).
+    const riskP = timed('risk_state', () =>
+      loadRiskInputs({ broker: deps.broker, journal: deps.journal }, { asOf, account, positions, killSwitch: deps.haltSwitch?.() ?? false }, deps.settings.risk),
+    );
+    riskP.catch(() => undefined);
+    // Market data in a constant number of batched requests (see market-context.ts).
     const stage = await timed('market_data', () => loadMarket(deps, asOf, held));
     for (const note of stage.notes) deps.log.info('market data note', { cycle_id: cycleId, note });
-    const regime = await timed('regime', async () => {
-      // Reused within REGIME_TTL_SEC (market time); a reused verdict carries cached: true.
-      const hit = caches.regime.get(asOf);
-      if (hit) return hit;
-      const inputs = stage.regimeInputs;
-      try {
-        const r = await deps.brain.regime(inputs);
-        regimeUsage = r.usage;
-        if (r.fallback) deps.log.warn('regime fell back', { cycle_id: cycleId, source: r.verdict.source, reason: r.fallback.reason });
-        else if (!r.verdict.cached) caches.regime.put(r.verdict, asOf);
-        return r.verdict;
-      } catch (e) {
-        deps.log.warn('regime failed; neutral fallback', { cycle_id: cycleId, error: errText(e) });
-        return fallbackRegime(asOf, errText(e));
-      }
-    });
-    deps.journal.recordUsage(cycleId, null, asOf, regimeUsage);
-    const resolved = chooseWatchlist(deps, stage, regime, held);
-    watchlist = [...resolved.entries];
-    if (resolved.excluded.length > 0) deps.log.info('watchlist exclusions', { cycle_id: cycleId, excluded: resolved.excluded });
-    const extras = await timed('market_data', () => loadSymbolExtras(deps, caches, asOf, session, watchlist.map((w) => w.symbol), held));
+    const risk = await riskP;
+    if (risk.tripped) deps.log.error('circuit breaker tripped: HALT', { cycle_id: cycleId, rule: risk.tripped.rule, detail: risk.tripped.detail, until: risk.halt?.until_ny });
+    for (const note of risk.ignored) deps.log.warn('circuit breaker: stricter stored threshold kept', { cycle_id: cycleId, note });
+    // The regime (cached, else computed while the watchlist's extras load), the watchlist, its extras: see regime-stage.ts.
+    const rs = await regimeStage(deps, { cycleId, asOf, session, stage, held, caches, timed });
+    const regime = rs.regime;
+    regimeUsage = rs.regimeUsage;
+    watchlist = [...rs.watchlist.entries];
+    if (rs.watchlist.excluded.length > 0) deps.log.info('watchlist exclusions', { cycle_id: cycleId, excluded: rs.watchlist.excluded });
+    const extras = rs.extras;
     for (const note of extras.notes) deps.log.warn('enrichment unavailable', { cycle_id: cycleId, note });
     const market: SnapshotContext = { asOf, session, stage, extras, account, positions, openOrders, regime, settings: marketSettings(deps.settings.market).snapshot };
     ctx = { cycleId, asOf, account, positions: new Map(positions.map((p) => [p.symbol, p])), openOrders, market, regime, buysApproved: 0, risk, notionalApproved: 0, sectorNotionalApproved: new Map() };

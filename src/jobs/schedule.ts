@@ -17,6 +17,8 @@ import { addDays, nyClock, nyTime } from '../core/time/ny.js';
  *   [0, jitter], capped so a jittered slot never lands in the session's last minute.
  * - Position health: open + k x interval (k >= 1) while before the close.
  * - EOD: close + delay (13:00 + delay on early-close days).
+ * - Before slots (the regime pre-warm): each cycle slot that fires, minus a lead, unjittered.
+ *   A slot dropped for an early close drops its pre-warm too, silently (the slot is reported).
  */
 
 export const NY_TZ = 'America/New_York';
@@ -32,7 +34,8 @@ export interface SlotSpec {
 export type Trigger =
   | { readonly kind: 'slots'; readonly slots: readonly SlotSpec[]; readonly jitterMs: number }
   | { readonly kind: 'every'; readonly everyMs: number }
-  | { readonly kind: 'after_close'; readonly delayMs: number };
+  | { readonly kind: 'after_close'; readonly delayMs: number }
+  | { readonly kind: 'before_slots'; readonly slots: readonly SlotSpec[]; readonly leadMs: number };
 
 export interface Fire {
   readonly job: string;
@@ -138,6 +141,10 @@ function nominalFires(trigger: Trigger, session: Session): { slot: number; label
     }
     case 'after_close':
       return [{ slot: session.close + trigger.delayMs, label: `close ${nyClock(session.close)} + ${Math.round(trigger.delayMs / MINUTE)} min` }];
+    case 'before_slots':
+      return nominalFires({ kind: 'slots', slots: trigger.slots, jitterMs: 0 }, session)
+        .filter((s) => s.skip === undefined)
+        .map((s) => ({ slot: s.slot - trigger.leadMs, label: `before ${s.label}` }));
   }
 }
 
