@@ -9,6 +9,9 @@ import type { SnapshotSettings } from '../core/snapshot/settings.js';
 import { addDays, nyDate } from '../core/time/ny.js';
 import { resolveWatchlist, SYMBOL_RE, type SymbolQuality, type WatchlistResult } from '../core/watchlist.js';
 import { createEnrichmentCache, type EnrichmentCache, type EnrichmentSettings } from './enrichment.js';
+import { createIndicatorStore, type IndicatorStore } from './indicator-store.js';
+import { createSessionMinutesStore, type SessionMinutesStore } from './session-minutes-store.js';
+import type { SessionMinutes } from '../core/indicators/incremental/session-minutes.js';
 import { createRegimeCache, type RegimeCache } from './regime-cache.js';
 import type { CycleDeps, CycleSettings } from './types.js';
 
@@ -22,6 +25,8 @@ import type { CycleDeps, CycleSettings } from './types.js';
  *
  * Daily bars are audited and their indicators computed once per symbol (prepareSymbol); the
  * regime's breadth, the watchlist's quality filters and the snapshot all read that result.
+ * With the caches' indicator store, "computed" means advanced by the bars new since the last
+ * cycle (see indicator-store.ts for what that means over a sliding window).
  */
 
 const DAY = 86_400_000;
@@ -87,10 +92,19 @@ export function marketSettings(over: Partial<MarketSettings> | undefined): Marke
 export interface CycleCaches {
   readonly regime: RegimeCache;
   readonly enrichment: EnrichmentCache;
+  /** Per-symbol indicator state, advanced by each cycle's new daily bars. */
+  readonly indicators: IndicatorStore;
+  /** Per-symbol session VWAP and volume, advanced by each cycle's new minute bars. */
+  readonly minutes: SessionMinutesStore;
 }
 
 export function createCycleCaches(s: Pick<MarketSettings, 'regimeTtlSec' | 'enrichment'>): CycleCaches {
-  return { regime: createRegimeCache({ ttlSec: s.regimeTtlSec }), enrichment: createEnrichmentCache(s.enrichment) };
+  return {
+    regime: createRegimeCache({ ttlSec: s.regimeTtlSec }),
+    enrichment: createEnrichmentCache(s.enrichment),
+    indicators: createIndicatorStore(),
+    minutes: createSessionMinutesStore(),
+  };
 }
 
 /** The part of the cycle's dependencies the market side uses (the snapshot CLI supplies just these). */
@@ -99,6 +113,8 @@ export interface MarketDeps {
   readonly market: CycleDeps['market'];
   readonly calendar: CycleDeps['calendar'];
   readonly earnings?: CycleDeps['earnings'];
+  /** The cycle caches (absent: nothing is kept between calls; indicators are folded over the window). */
+  readonly caches?: CycleCaches;
 }
 
 export interface MarketStage {
@@ -113,7 +129,11 @@ export interface MarketStage {
   readonly notes: readonly string[];
 }
 
-/** Requests 1-3: screener, then one batch of daily bars and one of latest quotes for every candidate and benchmark. */
+/**
+ * Requests 1-3: screener, then one batch of daily bars and one of latest quotes for every
+ * candidate and benchmark. With the deps' cycle caches each symbol's indicators advance from
+ * the last cycle (caches.indicators); without, they are folded over the fetched window.
+ */
 export async function loadMarket(deps: MarketDeps, asOf: number, held: readonly string[], extra: readonly string[] = []): Promise<MarketStage> {
   const ms = marketSettings(deps.settings.market);
   const notes: string[] = [];
@@ -139,7 +159,10 @@ export async function loadMarket(deps: MarketDeps, asOf: number, held: readonly 
     deps.market.getLatest(symbols),
   ]);
   const prepared = new Map<string, PreparedSymbol>();
-  for (const s of symbols) prepared.set(s, prepareSymbol(bars.get(s) ?? [], asOf, sessions));
+  const store = deps.caches?.indicators;
+  for (const s of symbols) {
+    prepared.set(s, prepareSymbol(bars.get(s) ?? [], asOf, sessions, store ? (clean) => store.indicators(s, clean) : undefined));
+  }
   const breadth = [...new Set(candidates)].filter((s) => !(REGIME_BENCHMARKS as readonly string[]).includes(s));
   const regimeInputs = buildRegimeInputs(asOf, prepared, latest, breadth);
   if ((regimeInputs.skipped_benchmarks ?? []).length > 0) notes.push(`regime benchmarks without data (skipped): ${regimeInputs.skipped_benchmarks!.join(', ')}`);
@@ -184,6 +207,8 @@ export function chooseWatchlist(deps: MarketDeps, stage: MarketStage, regime: Re
 export interface SymbolExtras {
   /** Minute bars since the session open per symbol; null when the session is not open. */
   readonly minute: ReadonlyMap<string, readonly Bar[]> | null;
+  /** Session VWAP/volume of those bars, advanced from the last cycle (caches.minutes); absent: computed per snapshot. */
+  readonly minuteSummaries?: ReadonlyMap<string, SessionMinutes>;
   readonly enrichment: EnrichmentInputs;
   readonly notes: readonly string[];
 }
@@ -214,7 +239,9 @@ export async function loadSymbolExtras(
       horizon: addDays(today, ms.enrichment.earningsWithinDays),
     }),
   ]);
-  return { minute, enrichment: { sectors: enr.sectors, news: enr.news, earnings: enr.earnings }, notes: enr.problems };
+  const minuteSummaries = new Map<string, SessionMinutes>();
+  if (minute && session) for (const [sym, bars] of minute) minuteSummaries.set(sym, caches.minutes.summary(sym, session.open, bars, asOf));
+  return { minute, minuteSummaries, enrichment: { sectors: enr.sectors, news: enr.news, earnings: enr.earnings }, notes: enr.problems };
 }
 
 /** Everything a symbol's snapshot is built from in this cycle. */
@@ -239,6 +266,7 @@ export function snapshotFor(c: SnapshotContext, symbol: string): Snapshot {
     dailyBars: c.stage.bars.get(symbol) ?? [],
     ...(c.stage.prepared.has(symbol) ? { prepared: c.stage.prepared.get(symbol)! } : {}),
     minuteBars: c.extras.minute ? (c.extras.minute.get(symbol) ?? []) : open ? [] : null,
+    ...(open && c.extras.minuteSummaries?.has(symbol) ? { minute: c.extras.minuteSummaries.get(symbol)! } : {}),
     session: open ? c.session : null,
     sessions: c.stage.sessions,
     latest: c.stage.latest.get(symbol) ?? null,

@@ -2,8 +2,9 @@ import type { Account, Order, Position } from '../../domain/broker.js';
 import type { RegimeVerdict } from '../../domain/decision.js';
 import type { Bar, LatestQuote, NewsItem, Session } from '../../domain/market.js';
 import type { Enrichment, IndicatorSet, LiveFields, NewsLine, PortfolioContext, PortfolioLine, Snapshot } from '../../domain/snapshot.js';
-import { auditDailyBars, auditMinuteBars, auditQuote, DQ, type DailyAudit } from '../data-quality.js';
-import { computeIndicators, sessionVwap } from '../indicators/index.js';
+import { auditDailyBars, auditQuote, DQ, type DailyAudit } from '../data-quality.js';
+import { computeIndicators } from '../indicators/index.js';
+import { summarizeSessionMinutes, type SessionMinutes } from '../indicators/incremental/session-minutes.js';
 import { nyDate } from '../time/ny.js';
 import { sanitizeLabel, sanitizeText } from './sanitize.js';
 import { snapshotSettings, type SnapshotSettings } from './settings.js';
@@ -17,9 +18,18 @@ export interface PreparedSymbol {
   readonly indicators: IndicatorSet;
 }
 
-export function prepareSymbol(dailyBars: readonly Bar[], asOf: number, sessions: readonly Session[] | null): PreparedSymbol {
+/**
+ * `indicatorsOf` computes the indicators of the clean run; default: a fold over all of it. The
+ * cycle passes its indicator store (src/cycle/indicator-store.ts), which advances a kept state.
+ */
+export function prepareSymbol(
+  dailyBars: readonly Bar[],
+  asOf: number,
+  sessions: readonly Session[] | null,
+  indicatorsOf: (clean: readonly Bar[]) => IndicatorSet = computeIndicators,
+): PreparedSymbol {
   const audit = auditDailyBars(dailyBars, asOf, sessions);
-  return { audit, indicators: computeIndicators(audit.clean) };
+  return { audit, indicators: indicatorsOf(audit.clean) };
 }
 
 /**
@@ -50,6 +60,11 @@ export interface SnapshotInputs {
   readonly prepared?: PreparedSymbol;
   /** Minute bars from the current session's open; null when not fetched (market closed). */
   readonly minuteBars: readonly Bar[] | null;
+  /**
+   * The session's minute summary (VWAP, volume, bad bars) for minuteBars, when the caller keeps
+   * it advancing between cycles (src/cycle/session-minutes-store.ts); else computed here.
+   */
+  readonly minute?: SessionMinutes;
   /** The exchange session open at as_of, or null. */
   readonly session: Session | null;
   /** Exchange sessions over the daily bars' span, for gap detection; null: unknown. */
@@ -199,10 +214,10 @@ export function buildSnapshot(i: SnapshotInputs): Snapshot {
   let vwap: number | null = null;
   let sessionVolume: number | null = null;
   if (open && i.session) {
-    const m = auditMinuteBars(i.minuteBars ?? [], i.asOf, i.session.open);
+    const m = i.minute ?? summarizeSessionMinutes(i.minuteBars ?? [], i.asOf, i.session.open);
     if (m.invalid > 0) critical.push(DQ.invalidMinuteBars(m.invalid));
-    vwap = sessionVwap(m.bars);
-    sessionVolume = m.bars.length > 0 ? m.bars.reduce((a, b) => a + b.v, 0) : null;
+    vwap = m.vwap;
+    sessionVolume = m.volume;
     if (vwap === null) optional.push(DQ.sessionVwap);
   }
   const volume = open ? sessionVolume : (lastBar?.v ?? null);
