@@ -83,50 +83,54 @@ export interface DailyAudit {
  * bar; a missing latest session counts as a gap too (the series would be a day old).
  */
 export function auditDailyBars(bars: readonly Bar[], asOf: number, sessions: readonly Session[] | null): DailyAudit {
-  const closed = bars.filter((b) => b.end <= asOf);
+  // Usually every bar closed by as_of: no copy then. (Checked bar by bar: bad input need not be in order.)
+  let allClosed = true;
+  for (let i = 0; i < bars.length; i++) {
+    if (!(bars[i]!.end <= asOf)) {
+      allClosed = false;
+      break;
+    }
+  }
+  const closed = allClosed ? bars : bars.filter((b) => b.end <= asOf);
   const future = bars.length - closed.length;
   let invalid = 0;
   // The clean run starts at kept[cleanStart]: after the last invalid bar or missing session.
   let cleanStart = 0;
-  const kept: Bar[] = [];
+  // `kept` is `closed` itself until the first invalid bar; a copy without the bad ones after that.
+  let kept: Bar[] | null = null;
   let prevT = -Infinity;
-  for (const b of closed) {
+  for (let i = 0; i < closed.length; i++) {
+    const b = closed[i]!;
     if (!validBar(b) || b.t <= prevT) {
+      if (kept === null) kept = closed.slice(0, i);
       invalid++;
       cleanStart = kept.length;
       continue;
     }
-    kept.push(b);
+    if (kept !== null) kept.push(b);
     prevT = b.t;
   }
+  const k: readonly Bar[] = kept ?? closed;
   let gaps = 0;
-  if (sessions !== null && kept.length > 0) {
-    const dates = kept.map((b) => dayOf(b.t));
-    const have = new Set(dates);
-    const firstDate = dates[0]!;
+  if (sessions !== null && k.length > 0) {
+    // Kept bars ascend in time, so their New York dates never decrease: one merge walk over
+    // bars and sessions. A daily bar that starts at its session's open is on that session's
+    // date without computing the date.
+    const firstDate = dayOf(k[0]!.t);
     let before = 0; // kept bars dated before the session being looked at
     for (const s of sessions) {
       if (s.date < firstDate || s.close > asOf) continue;
-      while (before < dates.length && dates[before]! < s.date) before++;
-      if (have.has(s.date)) continue;
+      while (before < k.length && k[before]!.t !== s.open && dayOf(k[before]!.t) < s.date) before++;
+      if (before < k.length && k[before]!.t === s.open) {
+        before++; // dated s.date, so before every later session
+        continue;
+      }
+      if (before < k.length && dayOf(k[before]!.t) === s.date) continue;
       gaps++;
       cleanStart = Math.max(cleanStart, before);
     }
   }
-  return { clean: kept.slice(cleanStart), future, invalid, gaps };
-}
-
-export interface MinuteAudit {
-  /** Valid minute bars of the current session closed by as_of. */
-  readonly bars: readonly Bar[];
-  readonly invalid: number;
-}
-
-/** The current session's minute bars (t >= session open, closed by as_of), invalid ones counted and left out. */
-export function auditMinuteBars(bars: readonly Bar[], asOf: number, sessionOpen: number): MinuteAudit {
-  const inSession = bars.filter((b) => b.t >= sessionOpen && b.end <= asOf);
-  const good = inSession.filter(validBar);
-  return { bars: good, invalid: inSession.length - good.length };
+  return { clean: cleanStart === 0 ? k : k.slice(cleanStart), future, invalid, gaps };
 }
 
 export interface QuoteAudit {
