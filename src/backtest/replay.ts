@@ -164,7 +164,9 @@ export async function runBacktest(spec: BacktestSpec): Promise<BacktestRun> {
   const first = sessions[0]!;
   const clock = createSimClock(first.open);
   // The sim clock doubles as the journal's wall clock: recorded_at is market time, so re-runs match byte for byte.
-  const journal: SqliteJournal = createJournal({ dbPath, jsonlPath, maxBytes: Number.MAX_SAFE_INTEGER, keepRotated: 0, wallClock: clock, mode: BACKTEST_MODE });
+  // The run's journal is an output a re-run rewrites from scratch: it is committed per batch of
+  // sessions (below) and does not wait for the disk (fsync: false); a crashed backtest is re-run.
+  const journal: SqliteJournal = createJournal({ dbPath, jsonlPath, maxBytes: Number.MAX_SAFE_INTEGER, keepRotated: 0, wallClock: clock, mode: BACKTEST_MODE, fsync: false });
   const calendar = memoCalendar();
   try {
     const market = createSimMarketData({ feed, clock });

@@ -5,7 +5,7 @@ import type { Clock } from '../ports/clock.js';
 import type { CycleFinish, CycleStart, DecisionEntry, ExecuteBlock, Journal, JournaledOrder, LogicJson, OrderMeta, PendingIntent, ReconcileRecord, RuleCount, TradeRecord, TrailState } from '../ports/journal.js';
 import { createJsonlWriter, readJournal, type JsonlWriter } from './jsonl.js';
 import { openDatabase, type Db } from './sqlite.js';
-import { jsonlLine, type TradeRow } from './rows.js';
+import { jsonlLine, lineLogicOf, logicJsonText, type LineLogic, type TradeRow } from './rows.js';
 
 export interface JournalOptions {
   readonly dbPath: string;
@@ -15,6 +15,11 @@ export interface JournalOptions {
   /** Wall clock for recorded_at. Market time (as_of) always comes from the caller. */
   readonly wallClock: Clock;
   readonly mode: string;
+  /**
+   * false: the database does not wait for the disk (synchronous = OFF, see openDatabase). For a
+   * backtest's journal, which a crashed run rewrites from scratch; the trading journal keeps it.
+   */
+  readonly fsync?: boolean;
 }
 
 export interface SqliteJournal extends Journal {
@@ -22,10 +27,13 @@ export interface SqliteJournal extends Journal {
   /**
    * Runs `fn` (sync or async) inside one SQLite transaction: every write it makes commits
    * together (rolled back if it throws), so a backtest pays one commit per batch instead of one
-   * per row. For a single in-process writer only (backtests, the simulator): other code that
-   * writes while `fn` awaits joins the transaction. Writes inside still throw on failure, so
-   * fail-closed holds within the batch; the JSONL mirror is written as rows complete. Nested
-   * calls join the outer batch.
+   * per row. For a single in-process writer only (backtests): other code that writes while
+   * `fn` awaits joins the transaction. Writes inside still throw on failure, so fail-closed
+   * holds within the batch (a row that cannot be written still stops its order), but the
+   * durability unit is the batch: nothing is on disk until the commit, and a crash loses the
+   * whole batch (a crashed backtest is re-run from scratch). The JSONL lines of the batch are
+   * kept in memory and appended with one write just before the commit (dropped on rollback).
+   * Nested calls join the outer batch. Live and paper never batch: each write commits alone.
    */
   batch<T>(fn: () => T | Promise<T>): Promise<T>;
 }
@@ -57,7 +65,7 @@ function wrap<T>(what: string, fn: () => T): T {
 
 /** SQLite (WAL) + JSONL journal. Opening it runs the migrations and repairs missing JSONL lines. */
 export function createJournal(opts: JournalOptions): SqliteJournal {
-  const db = openDatabase(opts.dbPath);
+  const db = openDatabase(opts.dbPath, opts.fsync === false ? { fsync: false } : {});
   const jsonl: JsonlWriter = createJsonlWriter(opts.jsonlPath, { maxBytes: opts.maxBytes, keep: opts.keepRotated });
   const now = () => iso(opts.wallClock.now());
 
@@ -80,7 +88,7 @@ export function createJournal(opts: JournalOptions): SqliteJournal {
     ),
     setResult: db.prepare(
       `UPDATE trades SET execute_status = @status, client_order_id = @coid, order_id = @oid, qty = @qty, logic_json = @logic_json,
-       result_recorded_at = @at WHERE id = @id AND execute_status IS NULL`,
+       result_recorded_at = @at, jsonl_written = @written WHERE id = @id AND execute_status IS NULL`,
     ),
     markJsonl: db.prepare('UPDATE trades SET jsonl_written = 1 WHERE id = ?'),
     insertUsage: db.prepare(
@@ -90,7 +98,9 @@ export function createJournal(opts: JournalOptions): SqliteJournal {
         @cache_creation_input_tokens, @cache_read_input_tokens, @latency_ms, @cost_usd, @recorded_at)`,
     ),
     unwritten: db.prepare('SELECT * FROM trades WHERE execute_status IS NOT NULL AND jsonl_written = 0 ORDER BY rowid'),
-    getOrder: db.prepare('SELECT status, filled_qty FROM orders WHERE id = ?'),
+    getOrder: db.prepare(
+      'SELECT status, filled_qty, filled_avg_price, commission, filled_at, updated_at, trade_id, cycle_id, exit_kind FROM orders WHERE id = ?',
+    ),
     upsertOrder: db.prepare(
       `INSERT INTO orders (id, client_order_id, parent_id, leg_kind, trade_id, cycle_id, exit_kind, symbol, side, type, order_class,
         time_in_force, qty, limit_price, stop_price, status, filled_qty, filled_avg_price, commission, submitted_at, filled_at, updated_at, recorded_at)
@@ -137,17 +147,40 @@ export function createJournal(opts: JournalOptions): SqliteJournal {
     ),
   };
 
-  const writeLine = (row: TradeRow) => {
-    jsonl.append(jsonlLine(row, opts.mode));
-    stmt.markJsonl.run(row.id);
+  /** JSONL lines of the open batch (null outside a batch): written with one write before its commit. */
+  let batchLines: string[] | null = null;
+  /** One JSONL line: appended now, or at the batch's commit. */
+  const emit = (obj: unknown) => {
+    if (batchLines !== null) batchLines.push(JSON.stringify(obj));
+    else jsonl.append(obj);
   };
+  /** A row's JSONL line; outside a batch the row is marked written once the line is out (in a batch, setResult marked it). */
+  const writeLine = (row: TradeRow, parts?: LineLogic) => {
+    emit(jsonlLine(row, opts.mode, parts));
+    if (batchLines === null) stmt.markJsonl.run(row.id);
+  };
+  /** jsonl_written as setResult stores it: in a batch the line is written with the batch, before its commit. */
+  const writtenWithResult = () => (batchLines !== null ? 1 : 0);
+
+  /**
+   * Intents recorded by this process whose result is not in yet: the row as inserted, its
+   * logic_json text and the parts of it the JSONL line needs, so recordResult neither reads the
+   * row back nor parses and re-serializes its logic_json. Bounded; a miss takes the read path.
+   */
+  interface Pending {
+    readonly row: TradeRow;
+    readonly logicJson: string;
+    readonly parts: LineLogic;
+  }
+  const pending = new Map<string, Pending>();
+  const PENDING_MAX = 256;
 
   // Repair: rows whose result was committed but whose JSONL line may not have been written (crash in between).
-  const pending = stmt.unwritten.all() as TradeRow[];
-  if (pending.length > 0) {
+  const unwritten = stmt.unwritten.all() as TradeRow[];
+  if (unwritten.length > 0) {
     jsonl.close();
     const seen = new Set(readJournal(opts.jsonlPath).map((l) => (l as { id?: unknown }).id));
-    for (const row of pending) {
+    for (const row of unwritten) {
       if (seen.has(row.id)) stmt.markJsonl.run(row.id);
       else writeLine(row);
     }
@@ -174,35 +207,62 @@ export function createJournal(opts: JournalOptions): SqliteJournal {
     }
   });
 
+  interface StoredOrder {
+    status: string;
+    filled_qty: number;
+    filled_avg_price: number | null;
+    commission: number;
+    filled_at: string | null;
+    updated_at: string;
+    trade_id: string | null;
+    cycle_id: string | null;
+    exit_kind: string | null;
+  }
+  /** Whether the upsert below would change nothing in the stored row (order sync re-reports every open order). */
+  const unchanged = (b: StoredOrder, o: Order, meta: OrderMeta, filledAt: string | null, updatedAt: string) =>
+    b.status === o.status &&
+    b.filled_qty === o.filledQty &&
+    b.filled_avg_price === o.filledAvgPrice &&
+    b.commission === o.commission &&
+    b.filled_at === filledAt &&
+    b.updated_at === updatedAt &&
+    (b.trade_id !== null || meta.tradeId === undefined) &&
+    (b.cycle_id !== null || meta.cycleId === undefined) &&
+    (meta.exitKind === undefined || meta.exitKind === b.exit_kind);
+
   const recordOrderTx = db.transaction((o: Order, meta: OrderMeta) => {
-    const before = stmt.getOrder.get(o.id) as { status: string; filled_qty: number } | undefined;
-    stmt.upsertOrder.run({
-      id: o.id,
-      client_order_id: o.clientOrderId,
-      parent_id: o.parentId,
-      leg_kind: o.legKind,
-      trade_id: meta.tradeId ?? null,
-      cycle_id: meta.cycleId ?? null,
-      exit_kind: meta.exitKind ?? null,
-      symbol: o.symbol,
-      side: o.side,
-      type: o.type,
-      order_class: o.orderClass,
-      time_in_force: o.timeInForce,
-      qty: o.qty,
-      limit_price: o.limitPrice,
-      stop_price: o.stopPrice,
-      status: o.status,
-      filled_qty: o.filledQty,
-      filled_avg_price: o.filledAvgPrice,
-      commission: o.commission,
-      submitted_at: iso(o.submittedAt),
-      filled_at: isoOrNull(o.filledAt),
-      updated_at: iso(o.updatedAt),
-      recorded_at: now(),
-    });
+    const before = stmt.getOrder.get(o.id) as StoredOrder | undefined;
+    const filledAt = isoOrNull(o.filledAt);
+    const updatedAt = iso(o.updatedAt);
+    if (!before || !unchanged(before, o, meta, filledAt, updatedAt)) {
+      stmt.upsertOrder.run({
+        id: o.id,
+        client_order_id: o.clientOrderId,
+        parent_id: o.parentId,
+        leg_kind: o.legKind,
+        trade_id: meta.tradeId ?? null,
+        cycle_id: meta.cycleId ?? null,
+        exit_kind: meta.exitKind ?? null,
+        symbol: o.symbol,
+        side: o.side,
+        type: o.type,
+        order_class: o.orderClass,
+        time_in_force: o.timeInForce,
+        qty: o.qty,
+        limit_price: o.limitPrice,
+        stop_price: o.stopPrice,
+        status: o.status,
+        filled_qty: o.filledQty,
+        filled_avg_price: o.filledAvgPrice,
+        commission: o.commission,
+        submitted_at: iso(o.submittedAt),
+        filled_at: filledAt,
+        updated_at: updatedAt,
+        recorded_at: now(),
+      });
+    }
     if (!before || before.status !== o.status || before.filled_qty !== o.filledQty) {
-      stmt.insertEvent.run(o.id, o.status, o.filledQty, o.filledAvgPrice, iso(o.updatedAt), now());
+      stmt.insertEvent.run(o.id, o.status, o.filledQty, o.filledAvgPrice, updatedAt, now());
     }
     for (const leg of o.legs) recordOrderTx(leg, { ...(meta.tradeId ? { tradeId: meta.tradeId } : {}), ...(meta.cycleId ? { cycleId: meta.cycleId } : {}) });
   });
@@ -241,7 +301,8 @@ export function createJournal(opts: JournalOptions): SqliteJournal {
       }),
     recordIntent: (e: DecisionEntry) =>
       wrap('recordIntent', () => {
-        stmt.insertTrade.run({
+        const logicJson = logicJsonText(e.logic);
+        const row: TradeRow = {
           id: e.id,
           cycle_id: e.cycleId,
           symbol: e.symbol,
@@ -258,33 +319,59 @@ export function createJournal(opts: JournalOptions): SqliteJournal {
           overrides: JSON.stringify(e.logic.overrides),
           parse_fallback: e.logic.parse_fallback ? 1 : 0,
           cost_usd: e.logic.cost_usd,
-          logic_json: JSON.stringify(e.logic),
+          execute_status: null,
+          client_order_id: null,
+          order_id: null,
+          qty: null,
+          logic_json: logicJson,
           recorded_at: now(),
-        });
+        };
+        const { execute_status, client_order_id, order_id, qty, ...insert } = row;
+        stmt.insertTrade.run(insert);
+        if (e.logic.execute === undefined) {
+          pending.set(e.id, { row, logicJson, parts: lineLogicOf(e.logic) });
+          if (pending.size > PENDING_MAX) pending.delete(pending.keys().next().value!);
+        }
       }),
     recordResult: (tradeId: string, exec: ExecuteBlock) =>
       wrap('recordResult', () => {
+        const p = pending.get(tradeId);
+        pending.delete(tradeId);
+        const result = { status: exec.status, coid: exec.clientOrderId ?? null, oid: exec.orderId ?? null, qty: exec.qty ?? null };
+        if (p !== undefined) {
+          // The logic_json written at the intent plus the execute block: the same text as
+          // JSON.stringify({ ...logic, execute }) when logic has no execute key yet.
+          const execJson = JSON.stringify(exec);
+          const logicJson = p.logicJson === '{}' ? `{"execute":${execJson}}` : `${p.logicJson.slice(0, -1)},"execute":${execJson}}`;
+          const at = now();
+          // Only a row still without a result is updated; anything else falls through to the checks below.
+          if (stmt.setResult.run({ id: tradeId, ...result, logic_json: logicJson, at, written: writtenWithResult() }).changes === 1) {
+            const parts: LineLogic = { ...p.parts, execute: exec };
+            writeLine({ ...p.row, execute_status: exec.status, client_order_id: result.coid, order_id: result.oid, qty: result.qty, logic_json: logicJson, recorded_at: at }, parts);
+            return;
+          }
+        }
         const row = stmt.getTrade.get(tradeId) as TradeRow | undefined;
         if (!row) throw new JournalError(`recordResult: no trade row ${tradeId}`);
         if (row.execute_status !== null) throw new JournalError(`recordResult: trade ${tradeId} already has a result`);
         const logic = { ...(JSON.parse(row.logic_json) as LogicJson), execute: exec };
         const logicJson = JSON.stringify(logic);
-        stmt.setResult.run({
-          id: tradeId,
-          status: exec.status,
-          coid: exec.clientOrderId ?? null,
-          oid: exec.orderId ?? null,
-          qty: exec.qty ?? null,
-          logic_json: logicJson,
-          at: now(),
-        });
-        writeLine({ ...row, execute_status: exec.status, client_order_id: exec.clientOrderId ?? null, order_id: exec.orderId ?? null, qty: exec.qty ?? null, logic_json: logicJson, recorded_at: now() });
+        stmt.setResult.run({ id: tradeId, ...result, logic_json: logicJson, at: now(), written: writtenWithResult() });
+        writeLine({ ...row, execute_status: exec.status, client_order_id: result.coid, order_id: result.oid, qty: result.qty, logic_json: logicJson, recorded_at: now() }, lineLogicOf(logic));
       }),
     recordUsage: (cycleId: string, tradeId: string | null, asOf: number, usage: readonly LlmUsage[]) =>
       wrap('recordUsage', () => {
         if (usage.length > 0) recordUsageTx(cycleId, tradeId, asOf, usage);
       }),
-    recordOrder: (order: Order, meta: OrderMeta) => wrap('recordOrder', () => recordOrderTx(order, meta)),
+    recordOrder: (order: Order, meta: OrderMeta) =>
+      wrap('recordOrder', () => {
+        // Order sync reports every open order each time: an unchanged one without legs needs no write (nor a savepoint).
+        if (order.legs.length === 0) {
+          const before = stmt.getOrder.get(order.id) as StoredOrder | undefined;
+          if (before && unchanged(before, order, meta, isoOrNull(order.filledAt), iso(order.updatedAt))) return;
+        }
+        recordOrderTx(order, meta);
+      }),
     findOrder: (id: string, clientOrderId: string): JournaledOrder | null =>
       wrap('findOrder', () => {
         const r = stmt.findOrder.get({ id, coid: clientOrderId }) as
@@ -314,9 +401,9 @@ export function createJournal(opts: JournalOptions): SqliteJournal {
         const at = iso(r.at);
         const recordedAt = now();
         const info = stmt.insertReconcile.run(at, opts.mode, r.status, JSON.stringify({ ...r.report, exits: r.exits }), r.error ?? null, recordedAt);
-        jsonl.append({ id: `reconcile:${String(info.lastInsertRowid)}`, type: 'reconcile', mode: opts.mode, as_of: at, status: r.status, ...r.report, exits: r.exits.length, ...(r.error ? { error: r.error } : {}), recorded_at: recordedAt });
+        emit({ id: `reconcile:${String(info.lastInsertRowid)}`, type: 'reconcile', mode: opts.mode, as_of: at, status: r.status, ...r.report, exits: r.exits.length, ...(r.error ? { error: r.error } : {}), recorded_at: recordedAt });
         for (const x of r.exits) {
-          jsonl.append({
+          emit({
             id: `exit:${x.orderId}`,
             type: 'exit',
             mode: opts.mode,
@@ -387,11 +474,20 @@ export function createJournal(opts: JournalOptions): SqliteJournal {
     batch: async <T>(fn: () => T | Promise<T>): Promise<T> => {
       if (db.inTransaction) return await fn();
       wrap('batch begin', () => db.exec('BEGIN'));
+      batchLines = [];
       try {
         const r = await fn();
+        // The batch's JSONL lines go out before the commit: a crash in between leaves lines
+        // whose rows are not committed (the batch is lost; a re-run rewrites both), never
+        // committed rows marked written whose lines are missing.
+        const lines = batchLines;
+        batchLines = null;
+        wrap('batch jsonl', () => jsonl.appendLines(lines));
         wrap('batch commit', () => db.exec('COMMIT'));
         return r;
       } catch (e) {
+        batchLines = null;
+        pending.clear();
         if (db.inTransaction) db.exec('ROLLBACK');
         throw e;
       }

@@ -8,6 +8,11 @@ import { dirname } from 'node:path';
  */
 export interface JsonlWriter {
   append(obj: unknown): void;
+  /**
+   * Appends already-serialized lines (each without its newline) with one write; rotation is
+   * checked once, before the write, so a batch is never split across files.
+   */
+  appendLines(lines: readonly string[]): void;
   close(): void;
 }
 
@@ -31,17 +36,24 @@ export function createJsonlWriter(path: string, opts: { readonly maxBytes: numbe
       renameSync(path, `${path}.1`);
     }
   };
+  const write = (text: string) => {
+    const buf = Buffer.from(text);
+    const bytes = buf.length;
+    let f = fd ?? open();
+    if (size > 0 && size + bytes > opts.maxBytes) {
+      rotate();
+      f = open();
+    }
+    // writeSync may write less than asked; a batch of lines can be large.
+    for (let off = 0; off < buf.length; ) off += writeSync(f, buf, off);
+    size += bytes;
+  };
   return {
     append(obj) {
-      const line = `${JSON.stringify(obj)}\n`;
-      const bytes = Buffer.byteLength(line);
-      let f = fd ?? open();
-      if (size > 0 && size + bytes > opts.maxBytes) {
-        rotate();
-        f = open();
-      }
-      writeSync(f, line);
-      size += bytes;
+      write(`${JSON.stringify(obj)}\n`);
+    },
+    appendLines(lines) {
+      if (lines.length > 0) write(`${lines.join('\n')}\n`);
     },
     close() {
       if (fd !== null) closeSync(fd);

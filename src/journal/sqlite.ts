@@ -8,15 +8,20 @@ export type Db = Database.Database;
 /**
  * The one place a database is opened. Writers get WAL, a busy timeout and the migrations;
  * readers (the viewer) get a read-only handle that can never write.
+ *
+ * `fsync: false` (backtests only) sets synchronous = OFF: commits and checkpoints hand their
+ * pages to the OS without waiting for the disk. A crash of the process loses nothing
+ * committed; a crash of the machine can lose or corrupt the file. Right for a file a re-run
+ * rewrites from scratch, never for the trading journal.
  */
-export function openDatabase(path: string, opts: { readonly readonly?: boolean; readonly busyTimeoutMs?: number } = {}): Db {
+export function openDatabase(path: string, opts: { readonly readonly?: boolean; readonly busyTimeoutMs?: number; readonly fsync?: boolean } = {}): Db {
   const readOnly = opts.readonly ?? false;
   if (!readOnly && path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
   const db = new Database(path, readOnly ? { readonly: true, fileMustExist: true } : {});
   db.pragma(`busy_timeout = ${opts.busyTimeoutMs ?? 5000}`);
   if (!readOnly) {
     db.pragma('journal_mode = WAL');
-    db.pragma('synchronous = NORMAL');
+    db.pragma(opts.fsync === false ? 'synchronous = OFF' : 'synchronous = NORMAL');
     db.pragma('foreign_keys = ON');
     migrate(db);
   }

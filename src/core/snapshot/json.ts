@@ -75,24 +75,40 @@ const SNAPSHOT_SHAPE: Shape = {
 
 const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-/** A deep copy with keys in the shape's order, then any other keys alphabetically. */
+/** A deep copy with keys in the shape's order, then any other keys alphabetically (undefined values dropped). */
 export function canonicalize(value: unknown, shape: Shape | null = SNAPSHOT_SHAPE): unknown {
   if (Array.isArray(value)) return value.map((v) => canonicalize(v, shape));
   if (!isPlainObject(value)) return value;
   const out: Record<string, unknown> = {};
-  const known = shape ? Object.keys(shape).filter((k) => k in value) : [];
-  const rest = Object.keys(value)
-    .filter((k) => !(shape && k in shape))
-    .sort();
-  for (const k of known) if (value[k] !== undefined) out[k] = canonicalize(value[k], shape![k] ?? null);
-  for (const k of rest) if (value[k] !== undefined) out[k] = canonicalize(value[k], null);
+  if (shape) {
+    for (const k in shape) {
+      const v = value[k];
+      if (v !== undefined) out[k] = canonicalize(v, shape[k] ?? null);
+    }
+  }
+  let rest: string[] | null = null;
+  for (const k of Object.keys(value)) if (!(shape && k in shape)) (rest ??= []).push(k);
+  if (rest) for (const k of rest.sort()) if (value[k] !== undefined) out[k] = canonicalize(value[k], null);
   return out;
 }
 
 /** `<` and `>` as JSON unicode escapes: the same values, but no market text can spell a prompt delimiter. */
-const escapeAngles = (json: string) => json.replace(/</g, '\\u003c').replace(/>/g, '\\u003e');
+const escapeAngles = (json: string) => (json.includes('<') || json.includes('>') ? json.replace(/</g, '\\u003c').replace(/>/g, '\\u003e') : json);
 
-export const utf8Bytes = (s: string): number => new TextEncoder().encode(s).length;
+/** UTF-8 length of a string (a lone surrogate counts as U+FFFD, 3 bytes, as TextEncoder writes it). */
+export const utf8Bytes = (s: string): number => {
+  let n = s.length;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x80) continue;
+    if (c < 0x800) n += 1;
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length && (s.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      n += 2; // a surrogate pair: 2 UTF-16 units, 4 bytes
+      i++;
+    } else n += 2;
+  }
+  return n;
+};
 
 /** Cuts applied in order until the JSON fits: each takes a snapshot and returns a smaller one. */
 const CUTS: readonly { readonly name: string; readonly apply: (s: Snapshot) => Snapshot }[] = [
@@ -121,8 +137,23 @@ const CUTS: readonly { readonly name: string; readonly apply: (s: Snapshot) => S
   },
 ];
 
+/**
+ * JSON text of canonical snapshots this module rendered, by object identity, so a caller that
+ * serializes one again (the journal writing logic_json) can reuse the text instead of walking
+ * the object twice. Only frozen-in-practice objects are registered: the canonical copies made
+ * here, which nothing else holds a reference to until they are returned.
+ */
+const renderedJson = new WeakMap<object, string>();
+
+/** The plain JSON.stringify text of a canonical snapshot made here, if it is one; undefined otherwise. */
+export function renderedSnapshotJson(x: unknown): string | undefined {
+  return typeof x === 'object' && x !== null ? renderedJson.get(x) : undefined;
+}
+
 export interface BoundedJson {
   readonly snapshot: Snapshot;
+  /** `snapshot` in canonical key order (what `json` is the JSON of, before the angle escapes). */
+  readonly canonical: Snapshot;
   readonly json: string;
   readonly bytes: number;
   readonly truncated: readonly string[];
@@ -130,17 +161,25 @@ export interface BoundedJson {
 
 /** The snapshot in canonical key order, cut down until its JSON is at most `maxBytes` (UTF-8). */
 export function boundSnapshot(s: Snapshot, maxBytes: number, pretty = false): BoundedJson {
-  const render = (x: Snapshot) => escapeAngles(JSON.stringify(canonicalize(x), null, pretty ? 2 : undefined));
+  let canonical = canonicalize(s) as Snapshot;
+  const render = () => {
+    const plain = JSON.stringify(canonical, null, pretty ? 2 : undefined);
+    if (!pretty) renderedJson.set(canonical, plain);
+    return escapeAngles(plain);
+  };
   let cur: Snapshot = s;
   const cuts: string[] = [...(s.truncated ?? [])];
-  let json = render(cur);
+  let json = render();
+  let bytes = utf8Bytes(json);
   for (const cut of CUTS) {
-    if (utf8Bytes(json) <= maxBytes) break;
+    if (bytes <= maxBytes) break;
     cur = { ...cut.apply(cur), truncated: [...cuts, cut.name] };
     cuts.push(cut.name);
-    json = render(cur);
+    canonical = canonicalize(cur) as Snapshot;
+    json = render();
+    bytes = utf8Bytes(json);
   }
-  return { snapshot: cur, json, bytes: utf8Bytes(json), truncated: cuts };
+  return { snapshot: cur, canonical, json, bytes, truncated: cuts };
 }
 
 /**
@@ -164,5 +203,5 @@ export function snapshotExcerpt(s: Snapshot, maxBytes = DEFAULT_SNAPSHOT_SETTING
     portfolio: { ...s.portfolio, positions: [] },
     enrichment: { ...s.enrichment, news: s.enrichment.news.map((n) => ({ ...n, headline: sanitizeText(n.headline, 80) })) },
   };
-  return canonicalize(boundSnapshot(redacted, maxBytes).snapshot) as Snapshot;
+  return boundSnapshot(redacted, maxBytes).canonical;
 }

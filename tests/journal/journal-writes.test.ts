@@ -1,0 +1,114 @@
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { snapshotExcerpt } from '../../src/core/snapshot.js';
+import type { Order } from '../../src/domain/broker.js';
+import { createJournal, type SqliteJournal } from '../../src/journal/journal.js';
+import { readJournal } from '../../src/journal/jsonl.js';
+import type { DecisionEntry, ExecuteBlock } from '../../src/ports/journal.js';
+import { decision, snapshot } from '../helpers/builders.js';
+
+/**
+ * The journal's write path: a result row is the intent's logic_json plus the execute block
+ * (whether the intent was written by this process or read back), the JSONL mirror of a batch is
+ * written with the batch and dropped with its rollback, and an order reported again unchanged
+ * (order sync re-reports every open order) writes nothing.
+ */
+
+const T0 = Date.UTC(2026, 10, 20, 15, 0);
+
+function open(dir = mkdtempSync(join(tmpdir(), 'jw-'))): { j: SqliteJournal; dir: string } {
+  let t = T0;
+  return { j: createJournal({ dbPath: join(dir, 't.db'), jsonlPath: join(dir, 'j.jsonl'), maxBytes: 1e12, keepRotated: 0, wallClock: { now: () => (t += 1000) }, mode: 'test' }), dir };
+}
+
+function entry(id: string, symbol: string): DecisionEntry {
+  const snap = snapshotExcerpt(snapshot({ symbol }));
+  const d = decision({ symbol, rationale: 'why <b>"x"</b>' });
+  return {
+    id,
+    cycleId: 'c1',
+    symbol,
+    asOf: T0,
+    brain: 'rules',
+    modelAction: 'BUY',
+    final: d,
+    price: 100,
+    equity: 100_000,
+    logic: { snapshot: snap, raw: { a: 1 }, model_decision: d, final: d, overrides: [{ rule: 'size_clamp', effect: 'clamp', detail: 'x' }], prompt_version: 'v1', usage: [], cost_usd: 0 },
+  };
+}
+const exec: ExecuteBlock = { status: 'submitted', clientOrderId: 'lt-c1-AAPL-buy', orderId: 'o1', qty: 3, side: 'buy', refPrice: 100 } as ExecuteBlock;
+
+const row = (j: SqliteJournal, id: string) => j.db.prepare('SELECT * FROM trades WHERE id = ?').get(id) as Record<string, unknown>;
+
+describe('journal writes', () => {
+  it('a result row is the intent logic_json plus the execute block, written by this process or read back after a restart', () => {
+    const a = open();
+    a.j.beginCycle({ id: 'c1', mode: 'test', brain: 'rules', asOf: T0 });
+    a.j.recordIntent(entry('c1:AAPL', 'AAPL'));
+    a.j.recordIntent(entry('c1:MSFT', 'MSFT'));
+    a.j.recordResult('c1:AAPL', exec);
+    a.j.close();
+    // A new process finishes the other one: no intent in memory, the row is read back.
+    const b = open(a.dir);
+    b.j.recordResult('c1:MSFT', exec);
+    for (const [id, sym] of [['c1:AAPL', 'AAPL'], ['c1:MSFT', 'MSFT']] as const) {
+      const r = row(b.j, id);
+      expect(r.logic_json).toBe(JSON.stringify({ ...entry(id, sym).logic, execute: exec }));
+      expect(r.jsonl_written).toBe(1);
+    }
+    const lines = readJournal(join(a.dir, 'j.jsonl')) as { id: string; execute: unknown; overrides: string[] }[];
+    expect(lines.map((l) => l.id)).toEqual(['c1:AAPL', 'c1:MSFT']);
+    expect(lines[0]).toMatchObject({ execute: exec, overrides: ['size_clamp:clamp'] });
+    expect(() => b.j.recordResult('c1:AAPL', exec)).toThrow(/already has a result/);
+    expect(() => b.j.recordResult('c1:NOPE', exec)).toThrow(/no trade row/);
+    b.j.close();
+  });
+
+  it('in a batch the JSONL lines are written with the commit, and dropped with a rollback', async () => {
+    const { j, dir } = open();
+    const path = join(dir, 'j.jsonl');
+    j.beginCycle({ id: 'c1', mode: 'test', brain: 'rules', asOf: T0 });
+    await j.batch(async () => {
+      j.recordIntent(entry('c1:AAPL', 'AAPL'));
+      j.recordResult('c1:AAPL', exec);
+      expect(existsSync(path) ? readFileSync(path, 'utf8') : '').toBe('');
+    });
+    expect(readJournal(path).map((l) => (l as { id: string }).id)).toEqual(['c1:AAPL']);
+    await expect(
+      j.batch(async () => {
+        j.recordIntent(entry('c1:MSFT', 'MSFT'));
+        j.recordResult('c1:MSFT', exec);
+        throw new Error('crash mid-batch');
+      }),
+    ).rejects.toThrow('crash mid-batch');
+    expect(readJournal(path).map((l) => (l as { id: string }).id)).toEqual(['c1:AAPL']);
+    expect(j.getTrade('c1:MSFT')).toBeNull();
+    // The rolled-back intent is gone for good: its result cannot be written from memory.
+    expect(() => j.recordResult('c1:MSFT', exec)).toThrow(/no trade row/);
+    j.close();
+  });
+
+  it('an order reported again unchanged writes nothing; a change is written with one event', () => {
+    const { j } = open();
+    const o: Order = {
+      id: 'o1', clientOrderId: 'c-1', symbol: 'AAPL', side: 'sell', type: 'stop', qty: 3, filledQty: 0, filledAvgPrice: null, status: 'new', timeInForce: 'gtc',
+      orderClass: 'simple', limitPrice: null, stopPrice: 95, submittedAt: T0, filledAt: null, updatedAt: T0, parentId: null, legKind: null, legs: [], commission: 0,
+    } as Order;
+    const snap = () => ({ order: j.db.prepare('SELECT * FROM orders').all(), events: j.db.prepare('SELECT * FROM order_events').all() });
+    j.recordOrder(o, { exitKind: 'bracket_stop' });
+    const first = snap();
+    j.recordOrder(o, {});
+    j.recordOrder(o, { exitKind: 'bracket_stop' });
+    expect(snap()).toEqual(first);
+    j.recordOrder(o, { tradeId: 'c1:AAPL' }); // a trade id the row lacks: written
+    expect((snap().order[0] as { trade_id: string }).trade_id).toBe('c1:AAPL');
+    expect(snap().events).toHaveLength(1);
+    j.recordOrder({ ...o, status: 'filled', filledQty: 3, filledAvgPrice: 94.9, filledAt: T0 + 60_000, updatedAt: T0 + 60_000 }, {});
+    expect(snap().events).toHaveLength(2);
+    expect(snap().order[0]).toMatchObject({ status: 'filled', filled_qty: 3, exit_kind: 'bracket_stop' });
+    j.close();
+  });
+});
