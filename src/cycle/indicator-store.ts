@@ -38,6 +38,9 @@ interface Entry {
   set: IndicatorSet;
 }
 
+/** The indicator set of no bars: every value null. */
+const NO_BARS: IndicatorSet = Object.freeze(createIndicatorState().read());
+
 const sameBar = (a: Bar, b: Bar) => a.t === b.t && a.end === b.end && a.o === b.o && a.h === b.h && a.l === b.l && a.c === b.c && a.v === b.v;
 
 /** Index of the bar starting at t in ascending bars, or -1. */
@@ -65,7 +68,7 @@ export function createIndicatorStore(opts: { readonly maxSymbols?: number } = {}
     indicators(symbol, clean) {
       const e = entries.get(symbol);
       if (e !== undefined) entries.delete(symbol); // re-inserted below: Map order is recency
-      if (clean.length === 0) return createIndicatorState().read();
+      if (clean.length === 0) return NO_BARS; // a symbol the data source lacks (e.g. a regime benchmark), every cycle
       const at = e === undefined ? -1 : indexOfStart(clean, e.last.t);
       let entry: Entry;
       if (e !== undefined && at >= 0 && sameBar(clean[at]!, e.last)) {
