@@ -142,10 +142,24 @@ export function memoCalendar(): Calendar {
     }
     return list;
   };
+  /** Index of the first session dated on or after `date` in a year's ascending list. */
+  const firstOnOrAfter = (list: readonly Session[], date: string) => {
+    let lo = 0;
+    let hi = list.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (list[mid]!.date < date) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  };
   return {
     sessions: async (from, to) => {
       const out: Session[] = [];
-      for (let y = Number(from.slice(0, 4)); y <= Number(to.slice(0, 4)); y++) for (const s of yearOf(y)) if (s.date >= from && s.date <= to) out.push(s);
+      for (let y = Number(from.slice(0, 4)); y <= Number(to.slice(0, 4)); y++) {
+        const list = yearOf(y);
+        for (let i = firstOnOrAfter(list, from); i < list.length && list[i]!.date <= to; i++) out.push(list[i]!);
+      }
       return out;
     },
   };
