@@ -61,9 +61,10 @@ function union<K, V>(a: ReadonlyMap<K, V> | null, b: ReadonlyMap<K, V> | null): 
   return new Map([...a, ...b]);
 }
 
-function mergeExtras(a: SymbolExtras, b: SymbolExtras): SymbolExtras {
+export function mergeExtras(a: SymbolExtras, b: SymbolExtras): SymbolExtras {
   return {
     minute: union(a.minute, b.minute),
+    ...(a.minuteSummaries || b.minuteSummaries ? { minuteSummaries: new Map([...(a.minuteSummaries ?? []), ...(b.minuteSummaries ?? [])]) } : {}),
     enrichment: { sectors: union(a.enrichment.sectors, b.enrichment.sectors), news: union(a.enrichment.news, b.enrichment.news), earnings: union(a.enrichment.earnings, b.enrichment.earnings) },
     notes: [...a.notes, ...b.notes],
   };

@@ -4,6 +4,8 @@ import type { RegimeInputs } from '../../src/core/regime-inputs.js';
 import { cycleIdFor } from '../../src/cycle/ids.js';
 import { createCycleCaches, marketSettings, type MarketSettings } from '../../src/cycle/market-context.js';
 import { prewarmRegime } from '../../src/cycle/regime-prewarm.js';
+import { mergeExtras } from '../../src/cycle/regime-stage.js';
+import type { SymbolExtras } from '../../src/cycle/market-context.js';
 import { runCycle } from '../../src/cycle/run-cycle.js';
 import type { CycleDeps } from '../../src/cycle/types.js';
 import type { LlmUsage, RegimeVerdict } from '../../src/domain/decision.js';
@@ -117,6 +119,28 @@ describe('a cold cycle: the regime call overlaps the extras fetch', () => {
     expect(s.status).toBe('failed');
     expect(s.reason).toMatch(/minute bars down/);
     expect(regimeRows(w)).toEqual([{ cycle_id: s.cycle_id, cost_usd: 0.002 }]);
+  });
+});
+
+describe('mergeExtras (the watchlist extras plus a hedge fetch)', () => {
+  const extras = (symbol: string, withSummary: boolean): SymbolExtras => ({
+    minute: new Map([[symbol, []]]),
+    ...(withSummary ? { minuteSummaries: new Map([[symbol, { invalid: 0, vwap: 10, volume: 100 }]]) } : {}),
+    enrichment: { sectors: new Map([[symbol, 'Tech']]), news: null, earnings: null },
+    notes: [`${symbol} note`],
+  });
+
+  it('keeps both sides\' minute summaries, so a hedge symbol\'s VWAP is not recomputed from scratch', () => {
+    const m = mergeExtras(extras('AAPL', true), extras('SH', true));
+    expect([...(m.minuteSummaries?.keys() ?? [])]).toEqual(['AAPL', 'SH']);
+    expect([...(m.minute?.keys() ?? [])]).toEqual(['AAPL', 'SH']);
+    expect([...(m.enrichment.sectors?.keys() ?? [])]).toEqual(['AAPL', 'SH']);
+    expect(m.notes).toEqual(['AAPL note', 'SH note']);
+  });
+
+  it('leaves minute summaries absent when neither side has them', () => {
+    expect(mergeExtras(extras('AAPL', false), extras('SH', false))).not.toHaveProperty('minuteSummaries');
+    expect([...(mergeExtras(extras('AAPL', false), extras('SH', true)).minuteSummaries?.keys() ?? [])]).toEqual(['SH']);
   });
 });
 
