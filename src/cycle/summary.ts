@@ -37,6 +37,9 @@ export function summarize(x: {
     tokens.cache_creation_input += u.cache_creation_input_tokens;
     tokens.cache_read_input += u.cache_read_input_tokens;
   }
+  const done = x.outcomes.filter((o) => o.resumed === 'done').length;
+  const executedNow = x.outcomes.filter((o) => o.resumed === 'executed').length;
+  const sentNow = x.outcomes.filter((o) => o.execute === 'submitted' && o.resumed !== 'done').length;
   const regimeCost = (x.regimeUsage ?? []).reduce((a, u) => a + u.cost_usd, 0);
   return {
     cycle_id: x.cycleId,
@@ -50,6 +53,7 @@ export function summarize(x: {
     actions,
     orders_submitted: x.outcomes.filter((o) => o.execute === 'submitted').length,
     orders_rejected: x.outcomes.filter((o) => o.execute === 'rejected').length,
+    ...(done + executedNow > 0 ? { resumed: { already_done: done, executed_now: executedNow, orders_sent_now: sentNow } } : {}),
     error: x.status === 'failed',
     failed_symbols: x.outcomes.filter((o) => o.error !== undefined).map((o) => o.symbol),
     slowest_stages: [...x.timings].sort((a, b) => b.ms - a.ms).slice(0, 3),

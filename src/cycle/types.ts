@@ -63,8 +63,15 @@ export interface CycleSummary {
   readonly duration_ms: number;
   readonly symbols: number;
   readonly actions: { readonly BUY: number; readonly SELL: number; readonly HOLD: number };
+  /** Orders this cycle id holds (for a re-run, including those an earlier run placed; see resumed). */
   readonly orders_submitted: number;
   readonly orders_rejected: number;
+  /**
+   * Present only when this run re-ran a cycle id an earlier run had started: symbols whose
+   * decision and result were already journaled (nothing re-sent), symbols whose journaled intent
+   * this run carried out, and the orders this run actually sent to the broker.
+   */
+  readonly resumed?: { readonly already_done: number; readonly executed_now: number; readonly orders_sent_now: number };
   readonly error: boolean;
   readonly failed_symbols: readonly string[];
   readonly slowest_stages: readonly StageTiming[];

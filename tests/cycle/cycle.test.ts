@@ -85,6 +85,10 @@ describe('runCycle on the simulator', () => {
     const again = await runCycle(w.deps, w.asOf);
     expect(again.cycle_id).toBe(first.cycle_id);
     expect(broker!.submits).toBe(1);
+    expect(first.resumed).toBeUndefined();
+    // The re-run's summary says the cycle holds one order and that this run sent none.
+    expect(again.orders_submitted).toBe(1);
+    expect(again.resumed).toEqual({ already_done: 3, executed_now: 0, orders_sent_now: 0 });
     expect(tradeRows(w)).toHaveLength(3);
     const runs = w.journal.db.prepare('SELECT runs FROM cycles').get() as { runs: number };
     expect(runs.runs).toBe(2);
@@ -112,6 +116,8 @@ describe('runCycle on the simulator', () => {
     const second = await runCycle(w.deps, w.asOf);
     expect(second.status).toBe('ok');
     expect(broker!.submits).toBe(1);
+    // AAPL's journaled intent was carried out now (adopted by client id, not re-sent).
+    expect(second.resumed).toEqual({ already_done: 2, executed_now: 1, orders_sent_now: 0 });
     const row = w.journal.db.prepare("SELECT execute_status, order_id FROM trades WHERE symbol = 'AAPL'").get() as { execute_status: string; order_id: string };
     expect(row.execute_status).toBe('recovered');
     expect(row.order_id).toMatch(/^sim-/);
