@@ -2,7 +2,7 @@ import { Alpaca, ApiError, FetchError } from '@alpacahq/alpaca-trade-api';
 import type { z } from 'zod';
 import { BrokerError, DataError } from '../../domain/errors.js';
 import type { Clock } from '../../ports/clock.js';
-import { AlpacaTransportError, createAlpacaHttp, type AlpacaHttp, type HttpEvent, type RetryPolicy } from './http.js';
+import { AlpacaTransportError, createAlpacaHttp, type AlpacaHttp, type AlpacaHttpOptions } from './http.js';
 
 /**
  * The official SDK (@alpacahq/alpaca-trade-api v4) behind our transport. The SDK builds every
@@ -16,19 +16,9 @@ export const PAPER_TRADING_URL = 'https://paper-api.alpaca.markets';
 export const LIVE_TRADING_URL = 'https://api.alpaca.markets';
 export const DATA_URL = 'https://data.alpaca.markets';
 
-export interface AlpacaClientOptions {
+export interface AlpacaClientOptions extends AlpacaHttpOptions {
   readonly keyId: string;
   readonly secretKey: string;
-  readonly tradingUrl: string;
-  readonly dataUrl: string;
-  readonly clock: Clock;
-  readonly timeoutMs: number;
-  readonly sleep?: (ms: number) => Promise<void>;
-  readonly random?: () => number;
-  readonly retry?: Partial<RetryPolicy>;
-  readonly rateLimit?: { readonly perMinute: number; readonly burst: number } | false;
-  readonly fetch?: typeof fetch;
-  readonly onEvent?: (e: HttpEvent) => void;
 }
 
 export interface AlpacaClient {
