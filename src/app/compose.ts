@@ -11,8 +11,7 @@ import type { MarketData } from '../ports/market-data.js';
 import { createJournal, type SqliteJournal } from '../journal/journal.js';
 import { createNyseRulesCalendar } from '../adapters/calendar/nyse-rules.js';
 import { createRulesBrain } from '../adapters/rules/brain.js';
-import { createClaudeBrain } from '../adapters/claude/brain.js';
-import { createSdkMessagesClient } from '../adapters/claude/client.js';
+import { claudeBrainFromConfig } from './claude-brain.js';
 import { createHealthcheckReporter } from '../adapters/reporters/healthcheck.js';
 import { createMetricsJsonlReporter } from '../adapters/reporters/metrics-jsonl.js';
 import { createSimBroker, type SimBroker } from '../adapters/sim/broker.js';
@@ -85,28 +84,7 @@ export function chooseBrain(config: Config, x: { wallClock?: Clock; log?: Logger
   if (b.kind !== 'claude' || config.anthropicKey === null) return createRulesBrain();
   const clock = x.wallClock ?? { now: () => Date.now() };
   const log = x.log ?? createLogger({ level: config.logLevel, clock });
-  const client = createSdkMessagesClient({
-    apiKey: config.anthropicKey,
-    ...(b.baseUrl !== null ? { baseURL: b.baseUrl } : {}),
-    timeoutMs: b.timeoutMs,
-    maxRetries: b.sdkMaxRetries,
-    log,
-  });
-  return createClaudeBrain({
-    client,
-    models: { trader: b.models.trader, regime: b.models.regime },
-    prices: b.prices,
-    maxConcurrency: b.maxConcurrency,
-    maxConsecutiveFailures: b.maxConsecutiveFailures,
-    maxOutputTokens: b.maxOutputTokens,
-    regimeTtlSec: config.regimeTtlSec,
-    maxSizePct: config.risk.maxSizePct,
-    feedbackPath: join(config.paths.reports, 'TRADER_FEEDBACK.md'),
-    clock,
-    cacheWarmup: b.cacheWarmup,
-    cacheMinTokens: b.cacheMinTokens,
-    log,
-  });
+  return claudeBrainFromConfig(config, { clock, log, feedbackPath: join(config.paths.reports, 'TRADER_FEEDBACK.md') });
 }
 
 export function reportersFor(config: Config): ((s: CycleSummary) => void | Promise<void>)[] {

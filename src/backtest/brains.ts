@@ -3,8 +3,7 @@ import type { Logger } from '../log.js';
 import type { Brain } from '../ports/brain.js';
 import type { Clock } from '../ports/clock.js';
 import { PROMPTS, PROMPT_VERSION } from '../prompts/index.js';
-import { createClaudeBrain } from '../adapters/claude/brain.js';
-import { createSdkMessagesClient } from '../adapters/claude/client.js';
+import { claudeBrainFromConfig } from '../app/claude-brain.js';
 import { createRulesBrain } from '../adapters/rules/brain.js';
 import { createHoldBrain } from '../adapters/hold/brain.js';
 import { createCachedBrain, createFileBrainCache, type CachedBrain } from './cached-brain.js';
@@ -31,28 +30,7 @@ export function backtestBrain(kind: BacktestBrainKind, config: Config, x: { read
   if (kind === 'hold') return { brain: createHoldBrain(), label: 'hold' };
   if (config.anthropicKey === null) throw new Error('--brain claude needs ANTHROPIC_API_KEY (a re-run answered from the decision cache makes no calls, but the key must be set)');
   const b = config.brain;
-  const client = createSdkMessagesClient({
-    apiKey: config.anthropicKey,
-    ...(b.baseUrl !== null ? { baseURL: b.baseUrl } : {}),
-    timeoutMs: b.timeoutMs,
-    maxRetries: b.sdkMaxRetries,
-    log: x.log,
-  });
-  const inner = createClaudeBrain({
-    client,
-    models: { trader: b.models.trader, regime: b.models.regime },
-    prices: b.prices,
-    maxConcurrency: b.maxConcurrency,
-    maxConsecutiveFailures: b.maxConsecutiveFailures,
-    maxOutputTokens: b.maxOutputTokens,
-    regimeTtlSec: config.regimeTtlSec,
-    maxSizePct: config.risk.maxSizePct,
-    feedbackPath: null,
-    clock: x.wallClock,
-    cacheWarmup: b.cacheWarmup,
-    cacheMinTokens: b.cacheMinTokens,
-    log: x.log,
-  });
+  const inner = claudeBrainFromConfig(config, { clock: x.wallClock, log: x.log, feedbackPath: null });
   const identity = {
     brain: 'claude',
     trader_model: b.models.trader,
