@@ -15,8 +15,9 @@ import { checkCachePrefix, DEFAULT_CACHE_MIN_TOKENS, type CacheMinTable } from '
 import type { ApiMessage, MessageParams, MessagesClient, SystemBlock } from './client.js';
 import { feedbackBlock, readFeedback } from './feedback.js';
 import { excerpt, parseDecisionReply, parseRegimeReply, regimeOutputSchema, replyText, type ParseOutcome } from './parse.js';
-import { costUsd, priceFor, type PriceTable } from './pricing.js';
+import type { PriceTable } from './pricing.js';
 import { createSemaphore } from './semaphore.js';
+import { usageOf } from './usage.js';
 
 export interface ClaudeBrainOptions {
   readonly client: MessagesClient;
@@ -142,19 +143,6 @@ export function createClaudeBrain(o: ClaudeBrainOptions): ClaudeBrain {
     return blocks;
   };
 
-  const usageOf = (m: ApiMessage, model: string, purpose: LlmUsage['purpose'], attempt: number, latencyMs: number): LlmUsage => {
-    const u = m.usage as Partial<ApiMessage['usage']> | undefined;
-    const n = (x: unknown) => (typeof x === 'number' && Number.isFinite(x) && x >= 0 ? Math.round(x) : 0);
-    const t = {
-      input_tokens: n(u?.input_tokens),
-      output_tokens: n(u?.output_tokens),
-      cache_creation_input_tokens: n(u?.cache_creation_input_tokens),
-      cache_read_input_tokens: n(u?.cache_read_input_tokens),
-    };
-    const price = priceFor(o.prices, model);
-    if (!price) log?.warn('no price for model; cost recorded as 0', { model });
-    return { model, purpose, attempt, ...t, latency_ms: Math.max(0, Math.round(latencyMs)), cost_usd: price ? costUsd(price, t) : 0 };
-  };
 
   /** Waits for the cycle's primer call if there is one; returns a release function when this call is the primer. */
   const warmupGate = async (key: string): Promise<(() => void) | null> => {
@@ -188,7 +176,7 @@ export function createClaudeBrain(o: ClaudeBrainOptions): ClaudeBrain {
         try {
           const message = await o.client.create(x.params);
           breaker.recordSuccess(x.key);
-          const usage = usageOf(message, x.model, x.purpose, x.attempt, o.clock.now() - t0);
+          const usage = usageOf(message, { model: x.model, purpose: x.purpose, attempt: x.attempt, latencyMs: o.clock.now() - t0, prices: o.prices, log });
           // The primer's usage tells whether this prefix caches at all (too short a prefix never does).
           if (release) cacheSeen = usage.cache_creation_input_tokens + usage.cache_read_input_tokens > 0;
           return { ok: true, message, usage };

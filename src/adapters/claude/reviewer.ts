@@ -8,7 +8,8 @@ import { statsOnlyReview } from '../../core/review/observations.js';
 import { dataJson } from './brain.js';
 import type { ApiMessage, MessageParams, MessagesClient } from './client.js';
 import { excerpt, jsonObjectsIn, replyText } from './parse.js';
-import { costUsd, priceFor, type PriceTable } from './pricing.js';
+import type { PriceTable } from './pricing.js';
+import { usageOf } from './usage.js';
 
 /**
  * The weekly reviewer over the Messages API: one call to BRAIN_REVIEW_MODEL with the week's
@@ -87,19 +88,6 @@ function truncatedCritique(text: string): string | null {
 
 export function createClaudeReviewer(o: ClaudeReviewerOptions): Reviewer {
   const maxTokens = o.maxOutputTokens ?? 4096;
-  const usageOf = (m: ApiMessage, latencyMs: number): LlmUsage => {
-    const u = m.usage as Partial<ApiMessage['usage']> | undefined;
-    const n = (x: unknown) => (typeof x === 'number' && Number.isFinite(x) && x >= 0 ? Math.round(x) : 0);
-    const t = {
-      input_tokens: n(u?.input_tokens),
-      output_tokens: n(u?.output_tokens),
-      cache_creation_input_tokens: n(u?.cache_creation_input_tokens),
-      cache_read_input_tokens: n(u?.cache_read_input_tokens),
-    };
-    const price = priceFor(o.prices, o.model);
-    if (!price) o.log?.warn('no price for the review model; cost recorded as 0', { model: o.model });
-    return { model: o.model, purpose: 'review', attempt: 1, ...t, latency_ms: Math.max(0, Math.round(latencyMs)), cost_usd: price ? costUsd(price, t) : 0 };
-  };
 
   return {
     name: `claude:${o.model}`,
@@ -120,7 +108,7 @@ export function createClaudeReviewer(o: ClaudeReviewerOptions): Reviewer {
         o.log?.warn('review model call failed: stats-only review', { model: o.model, error: reason });
         return statsOnlyReview(input.metrics, `The review model call failed (${reason}), so this review is stats-only.`);
       }
-      const usage = [usageOf(message, o.clock.now() - t0)];
+      const usage = [usageOf(message, { model: o.model, purpose: 'review', attempt: 1, latencyMs: o.clock.now() - t0, prices: o.prices, log: o.log })];
       const { text } = replyText({ stop_reason: message.stop_reason ?? null, content: message.content as readonly unknown[] });
       if (message.stop_reason === 'refusal') {
         return statsOnlyReview(input.metrics, `The review model (${o.model}) declined to answer, so this review is stats-only.`, usage);
