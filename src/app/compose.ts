@@ -15,10 +15,8 @@ import { claudeBrainFromConfig } from './claude-brain.js';
 import { createHealthcheckReporter } from '../adapters/reporters/healthcheck.js';
 import { createMetricsJsonlReporter } from '../adapters/reporters/metrics-jsonl.js';
 import { createSimBroker, type SimBroker } from '../adapters/sim/broker.js';
-import { loadCsvFeed } from '../adapters/sim/csv.js';
 import type { PriceFeed } from '../adapters/sim/feed.js';
 import { createSimMarketData } from '../adapters/sim/market-data.js';
-import { createSyntheticFeed } from '../adapters/sim/synthetic.js';
 import { nyDate } from '../core/time/ny.js';
 import type { AlpacaClient } from '../adapters/alpaca/client.js';
 import { alpacaClientFromConfig } from './alpaca-client.js';
@@ -30,6 +28,7 @@ import { cycleIdFor } from '../cycle/ids.js';
 import { summarize } from '../cycle/summary.js';
 import { createCycleCaches, type MarketSettings } from '../cycle/market-context.js';
 import { join } from 'node:path';
+import { simAccountFromConfig, simFeedFromConfig } from './sim-config.js';
 
 /**
  * The composition root's building blocks: the only place adapters are chosen.
@@ -47,18 +46,13 @@ export interface SimWorld {
 
 /** The embedded simulated market: synthetic (seeded) or CSV replay, with the in-process exchange. */
 export function createSimWorld(config: Config, clock: Clock, journal: SqliteJournal, throughDate?: string): SimWorld {
-  const feed = config.sim.dataDir
-    ? loadCsvFeed(config.sim.dataDir)
-    : createSyntheticFeed({ seed: config.sim.seed, through: throughDate ?? nyDate(clock.now()) });
+  const feed = simFeedFromConfig(config, throughDate ?? nyDate(clock.now()));
   const market = createSimMarketData({ feed, clock });
   const broker = createSimBroker({
     feed,
     clock,
     store: { load: () => journal.loadSimState(), save: (s) => journal.saveSimState(s) },
-    startingCash: config.sim.startingCash,
-    slippageBps: config.sim.slippageBps,
-    commissionPerShare: config.sim.commissionPerShare,
-    commissionMin: config.sim.commissionMin,
+    ...simAccountFromConfig(config),
   });
   return { feed, market, broker };
 }

@@ -1,7 +1,5 @@
 import { createAlpacaBroker } from '../adapters/alpaca/broker.js';
 import { isLiveTradingUrl } from '../adapters/alpaca/client.js';
-import { loadCsvFeed } from '../adapters/sim/csv.js';
-import { createSyntheticFeed } from '../adapters/sim/synthetic.js';
 import type { Config } from '../config.js';
 import { nyDate } from '../core/time/ny.js';
 import type { Db } from '../journal/sqlite.js';
@@ -11,6 +9,7 @@ import type { Clock } from '../ports/clock.js';
 import { readOnlyBroker } from '../web/broker-reader.js';
 import { createReadOnlySimBroker } from '../web/sim-broker.js';
 import { alpacaClientFromConfig, type AlpacaClientDeps } from './alpaca-client.js';
+import { simAccountFromConfig, simFeedFromConfig } from './sim-config.js';
 
 export interface ViewerBroker {
   /** The broker's two reads (account, positions), narrowed: no order method is reachable. Null: none for this mode. */
@@ -34,11 +33,8 @@ export function createViewerBroker(
   if (config.mode === 'sim') {
     const sim = createReadOnlySimBroker({
       db: x.db,
-      feed: () => (config.sim.dataDir ? loadCsvFeed(config.sim.dataDir) : createSyntheticFeed({ seed: config.sim.seed, through: nyDate(x.clock.now()) })),
-      startingCash: config.sim.startingCash,
-      slippageBps: config.sim.slippageBps,
-      commissionPerShare: config.sim.commissionPerShare,
-      commissionMin: config.sim.commissionMin,
+      feed: () => simFeedFromConfig(config, nyDate(x.clock.now())),
+      ...simAccountFromConfig(config),
     });
     return { broker: readOnlyBroker(sim), note: () => sim.describe() };
   }

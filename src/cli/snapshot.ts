@@ -5,9 +5,7 @@ import { createNyseRulesCalendar } from '../adapters/calendar/nyse-rules.js';
 import { createRulesBrain } from '../adapters/rules/brain.js';
 import { createSimBroker } from '../adapters/sim/broker.js';
 import { createSimClock, createSystemClock } from '../adapters/sim/clock.js';
-import { loadCsvFeed } from '../adapters/sim/csv.js';
 import { createSimMarketData } from '../adapters/sim/market-data.js';
-import { createSyntheticFeed } from '../adapters/sim/synthetic.js';
 import type { RegimeVerdict } from '../domain/decision.js';
 import type { Snapshot } from '../domain/snapshot.js';
 import { boundSnapshot, snapshotSettings } from '../core/snapshot.js';
@@ -18,6 +16,7 @@ import { createCycleCaches, loadMarket, loadSymbolExtras, snapshotFor, type Mark
 import { openDatabase } from '../journal/sqlite.js';
 import { createLogger } from '../log.js';
 import { isoArg, parseCli } from './args.js';
+import { simAccountFromConfig, simFeedFromConfig } from '../app/sim-config.js';
 
 const USAGE = `
 npm run snapshot -- SYMBOL [--as-of ISO] [--json] [--rules-regime]
@@ -92,16 +91,13 @@ async function main(): Promise<number> {
   }
   const asOf = isoArg('--as-of', values['as-of']) ?? wallClock.now();
   const clock = createSimClock(asOf);
-  const feed = config.sim.dataDir ? loadCsvFeed(config.sim.dataDir) : createSyntheticFeed({ seed: config.sim.seed, through: nyDate(asOf) });
+  const feed = simFeedFromConfig(config, nyDate(asOf));
   const market = createSimMarketData({ feed, clock });
   const notes: string[] = [];
   const brokerOpts = {
     feed,
     clock,
-    startingCash: config.sim.startingCash,
-    slippageBps: config.sim.slippageBps,
-    commissionPerShare: config.sim.commissionPerShare,
-    commissionMin: config.sim.commissionMin,
+    ...simAccountFromConfig(config),
   };
   // Read-only: the saved simulator state is loaded, and `save` does nothing.
   const saved = readSimState(config.paths.db);

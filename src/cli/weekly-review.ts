@@ -14,9 +14,7 @@ import { RULES_PROMPT_VERSION } from '../adapters/rules/decide.js';
 import { parseSimState } from '../adapters/sim/broker-state.js';
 import { createSimBroker } from '../adapters/sim/broker.js';
 import { createSimClock, createSystemClock } from '../adapters/sim/clock.js';
-import { loadCsvFeed } from '../adapters/sim/csv.js';
 import { createSimMarketData } from '../adapters/sim/market-data.js';
-import { createSyntheticFeed } from '../adapters/sim/synthetic.js';
 import { isoWeekAt, isWeekCompleted, parseIsoWeek, previousWeek, type IsoWeek } from '../core/review/week.js';
 import type { JsonValue } from '../core/review/types.js';
 import { money, pct, share } from '../core/review/format.js';
@@ -31,6 +29,7 @@ import { parseCli } from './args.js';
 import { buildScoreboard, scoreboardHeadline } from '../core/scoreboard.js';
 import { readScoreboardInput } from '../journal/scoreboard-queries.js';
 import { openDatabase } from '../journal/sqlite.js';
+import { simAccountFromConfig, simFeedFromConfig } from '../app/sim-config.js';
 
 const USAGE = `
 npm run weekly-review [-- --week YYYY-Www] [--dry-run]
@@ -157,7 +156,7 @@ async function main(): Promise<number> {
       const state = parseSimState(journal.simState());
       dataAsOf = state?.lastSync ?? journal.lastActivity() ?? wallClock.now();
       const clock = createSimClock(dataAsOf);
-      const feed = config.sim.dataDir ? loadCsvFeed(config.sim.dataDir) : createSyntheticFeed({ seed: config.sim.seed, through: nyDate(dataAsOf) });
+      const feed = simFeedFromConfig(config, nyDate(dataAsOf));
       market = createSimMarketData({ feed, clock });
       marketLabel = config.sim.dataDir ? `simulator daily bars (CSV replay ${config.sim.dataDir})` : `simulator daily bars (synthetic, seed ${config.sim.seed})`;
       if (state) {
@@ -165,10 +164,7 @@ async function main(): Promise<number> {
           feed,
           clock,
           store: { load: () => state, save: () => {} },
-          startingCash: config.sim.startingCash,
-          slippageBps: config.sim.slippageBps,
-          commissionPerShare: config.sim.commissionPerShare,
-          commissionMin: config.sim.commissionMin,
+          ...simAccountFromConfig(config),
         });
       }
     } else {
