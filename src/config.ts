@@ -89,7 +89,7 @@ export const DEFAULT_UNIVERSE = [
   'SPY', 'QQQ', 'IWM', 'TLT', 'GLD', 'SH', 'PSQ',
 ] as const;
 
-const schema = z
+const fields = z
   .object({
     TRADER_MODE: z.enum(['sim', 'paper', 'live']).optional(),
     TRADER_LIVE_CONFIRM: optionalString,
@@ -200,36 +200,50 @@ const schema = z
     BRAIN_CACHE_MIN_TOKENS_JSON: cacheMinJson,
     REGIME_TTL_SEC: int(900, 0, 86_400),
     REGIME_PREWARM_SEC: int(120, 0, 3600),
-  })
-  .superRefine((v, ctx) => {
-    const hasKeys = v.APCA_API_KEY_ID !== undefined && v.APCA_API_SECRET_KEY !== undefined;
-    if ((v.APCA_API_KEY_ID === undefined) !== (v.APCA_API_SECRET_KEY === undefined)) {
-      const missing = v.APCA_API_KEY_ID === undefined ? 'APCA_API_KEY_ID' : 'APCA_API_SECRET_KEY';
-      ctx.addIssue({ code: 'custom', path: [missing], message: 'is missing while its pair is set; expected both Alpaca keys or neither' });
-    }
-    if ((v.TRADER_MODE === 'paper' || v.TRADER_MODE === 'live') && !hasKeys) {
-      ctx.addIssue({ code: 'custom', path: ['TRADER_MODE'], message: `is ${v.TRADER_MODE} but no Alpaca keys are set; expected APCA_API_KEY_ID and APCA_API_SECRET_KEY, or TRADER_MODE=sim` });
-    }
-    if (v.BRAIN === 'claude' && v.ANTHROPIC_API_KEY === undefined) {
-      ctx.addIssue({ code: 'custom', path: ['BRAIN'], message: 'is claude but ANTHROPIC_API_KEY is not set; expected a key, or BRAIN=rules' });
-    }
-    if ((v.BRAIN ?? (v.ANTHROPIC_API_KEY !== undefined ? 'claude' : 'rules')) === 'claude') {
-      const prices = mergePrices(v.BRAIN_PRICES_JSON);
-      for (const k of ['BRAIN_TRADER_MODEL', 'BRAIN_REGIME_MODEL', 'BRAIN_REVIEW_MODEL'] as const) {
-        if (!priceFor(prices, v[k])) ctx.addIssue({ code: 'custom', path: [k], message: `has no price, so its cost could not be accounted; expected a model in the price table or an entry for it in BRAIN_PRICES_JSON` });
-      }
-    }
-    const alpacaLiveHost = v.APCA_API_BASE_URL !== undefined && new URL(v.APCA_API_BASE_URL).hostname === 'api.alpaca.markets';
-    if (alpacaLiveHost && v.TRADER_MODE !== 'live') {
-      ctx.addIssue({ code: 'custom', path: ['APCA_API_BASE_URL'], message: 'points at the live (real money) trading host but TRADER_MODE is not live; expected https://paper-api.alpaca.markets, or TRADER_MODE=live' });
-    }
-    if (v.RISK_SOFT_POLICY && v.TRADER_MODE === 'live' && v.RISK_SOFT_POLICY_LIVE_CONFIRM !== 'yes') {
-      ctx.addIssue({ code: 'custom', path: ['RISK_SOFT_POLICY'], message: 'is on with TRADER_MODE=live: tier-2 risk rules would only warn with real money; expected RISK_SOFT_POLICY=false, or RISK_SOFT_POLICY_LIVE_CONFIRM=yes' });
-    }
-    if (v.TRADER_MODE === 'live' && v.TRADER_LIVE_CONFIRM !== 'yes') {
-      ctx.addIssue({ code: 'custom', path: ['TRADER_LIVE_CONFIRM'], message: 'must be "yes" when TRADER_MODE=live; expected TRADER_LIVE_CONFIRM=yes to trade real money' });
-    }
   });
+
+type Fields = z.infer<typeof fields>;
+
+/**
+ * Checks across variables. Each names the variables it reads; when the fields parse failed, the
+ * checks run over the variables that did parse and skip any check reading one that did not, so
+ * every problem is listed at once (zod itself skips refinements after a field fails).
+ */
+function crossChecks(v: Partial<Fields>, failed: ReadonlySet<string>, addIssue: (variable: string, message: string) => void): void {
+  const uses = (...names: (keyof Fields)[]) => names.every((n) => !failed.has(n));
+  const add = addIssue;
+  const keysOk = uses('APCA_API_KEY_ID', 'APCA_API_SECRET_KEY');
+  const hasKeys = v.APCA_API_KEY_ID !== undefined && v.APCA_API_SECRET_KEY !== undefined;
+  if (keysOk && (v.APCA_API_KEY_ID === undefined) !== (v.APCA_API_SECRET_KEY === undefined)) {
+    const missing = v.APCA_API_KEY_ID === undefined ? 'APCA_API_KEY_ID' : 'APCA_API_SECRET_KEY';
+    add(missing, 'is missing while its pair is set; expected both Alpaca keys or neither');
+  }
+  if (keysOk && uses('TRADER_MODE') && (v.TRADER_MODE === 'paper' || v.TRADER_MODE === 'live') && !hasKeys) {
+    add('TRADER_MODE', `is ${v.TRADER_MODE} but no Alpaca keys are set; expected APCA_API_KEY_ID and APCA_API_SECRET_KEY, or TRADER_MODE=sim`);
+  }
+  if (uses('BRAIN', 'ANTHROPIC_API_KEY') && v.BRAIN === 'claude' && v.ANTHROPIC_API_KEY === undefined) {
+    add('BRAIN', 'is claude but ANTHROPIC_API_KEY is not set; expected a key, or BRAIN=rules');
+  }
+  if (uses('BRAIN', 'ANTHROPIC_API_KEY', 'BRAIN_PRICES_JSON') && (v.BRAIN ?? (v.ANTHROPIC_API_KEY !== undefined ? 'claude' : 'rules')) === 'claude') {
+    const prices = mergePrices(v.BRAIN_PRICES_JSON);
+    for (const k of ['BRAIN_TRADER_MODEL', 'BRAIN_REGIME_MODEL', 'BRAIN_REVIEW_MODEL'] as const) {
+      const model = v[k];
+      if (uses(k) && model !== undefined && !priceFor(prices, model)) add(k, `has no price, so its cost could not be accounted; expected a model in the price table or an entry for it in BRAIN_PRICES_JSON`);
+    }
+  }
+  const alpacaLiveHost = uses('APCA_API_BASE_URL') && v.APCA_API_BASE_URL !== undefined && new URL(v.APCA_API_BASE_URL).hostname === 'api.alpaca.markets';
+  if (alpacaLiveHost && uses('TRADER_MODE') && v.TRADER_MODE !== 'live') {
+    add('APCA_API_BASE_URL', 'points at the live (real money) trading host but TRADER_MODE is not live; expected https://paper-api.alpaca.markets, or TRADER_MODE=live');
+  }
+  if (uses('RISK_SOFT_POLICY', 'TRADER_MODE', 'RISK_SOFT_POLICY_LIVE_CONFIRM') && v.RISK_SOFT_POLICY && v.TRADER_MODE === 'live' && v.RISK_SOFT_POLICY_LIVE_CONFIRM !== 'yes') {
+    add('RISK_SOFT_POLICY', 'is on with TRADER_MODE=live: tier-2 risk rules would only warn with real money; expected RISK_SOFT_POLICY=false, or RISK_SOFT_POLICY_LIVE_CONFIRM=yes');
+  }
+  if (uses('TRADER_MODE', 'TRADER_LIVE_CONFIRM') && v.TRADER_MODE === 'live' && v.TRADER_LIVE_CONFIRM !== 'yes') {
+    add('TRADER_LIVE_CONFIRM', 'must be "yes" when TRADER_MODE=live; expected TRADER_LIVE_CONFIRM=yes to trade real money');
+  }
+}
+
+const schema = fields.superRefine((v, ctx) => crossChecks(v, new Set(), (variable, message) => ctx.addIssue({ code: 'custom', path: [variable], message })));
 
 type Raw = z.infer<typeof schema>;
 
@@ -334,6 +348,12 @@ export function readEnv(env: NodeJS.ProcessEnv = process.env, envFile = '.env'):
   return { ...fromFile, ...env };
 }
 
+/** A cross check's message is "<problem>; expected <what>". */
+function customProblem(variable: string, message: string): ConfigError['problems'][number] {
+  const at = message.lastIndexOf('; expected ');
+  return at < 0 ? { variable, problem: message, expected: 'see .env.example' } : { variable, problem: message.slice(0, at), expected: message.slice(at + '; expected '.length) };
+}
+
 function expectedFor(issue: z.core.$ZodIssue): string {
   switch (issue.code) {
     case 'invalid_value':
@@ -353,13 +373,22 @@ function expectedFor(issue: z.core.$ZodIssue): string {
 export function loadConfig(env: Record<string, string | undefined>): Config {
   const r = schema.safeParse(env);
   if (!r.success) {
-    throw new ConfigError(
-      r.error.issues.map((i) => {
-        const variable = String(i.path[0] ?? '(config)');
-        // zod messages never include the input; custom ones name the variable's requirement.
-        return { variable, problem: i.message, expected: expectedFor(i) };
-      }),
-    );
+    const problems = r.error.issues.map((i) => {
+      const variable = String(i.path[0] ?? '(config)');
+      // zod messages never include the input; custom ones name the variable's requirement.
+      return i.code === 'custom' ? customProblem(variable, i.message) : { variable, problem: i.message, expected: expectedFor(i) };
+    });
+    if (!r.error.issues.some((i) => i.code === 'custom')) {
+      // A field failed, so zod skipped the cross checks: run them over the fields that parsed.
+      const failed = new Set(problems.map((p) => p.variable));
+      const parsed: Record<string, unknown> = {};
+      for (const [k, t] of Object.entries(fields.shape)) {
+        const one = (t as z.ZodType).safeParse(env[k]);
+        if (one.success) parsed[k] = one.data;
+      }
+      crossChecks(parsed as Partial<Fields>, failed, (variable, message) => problems.push(customProblem(variable, message)));
+    }
+    throw new ConfigError(problems);
   }
   const v = r.data;
   const alpaca = v.APCA_API_KEY_ID && v.APCA_API_SECRET_KEY ? { keyId: v.APCA_API_KEY_ID, secretKey: v.APCA_API_SECRET_KEY } : null;

@@ -28,6 +28,16 @@ describe('config', () => {
     expect(loadConfig({ ...keys, TRADER_MODE: 'live', TRADER_LIVE_CONFIRM: 'yes' }).mode).toBe('live');
   });
 
+  it('a bad value does not hide the cross-variable problems; a check whose input failed is skipped', () => {
+    const e = problems({ TRADER_MODE: 'live', MAX_DAILY_LOSS_PCT: 'abc' });
+    expect(e.problems.map((p) => p.variable)).toEqual(['MAX_DAILY_LOSS_PCT', 'TRADER_MODE', 'TRADER_LIVE_CONFIRM']);
+    expect(e.problems[2]).toEqual({ variable: 'TRADER_LIVE_CONFIRM', problem: 'must be "yes" when TRADER_MODE=live', expected: 'TRADER_LIVE_CONFIRM=yes to trade real money' });
+    // TRADER_MODE itself is invalid: nothing is inferred from it, the other pairs are still checked.
+    const f = problems({ TRADER_MODE: 'bogus', APCA_API_KEY_ID: 'AKSECRET123', BRAIN: 'claude' });
+    expect(f.problems.map((p) => p.variable)).toEqual(['TRADER_MODE', 'APCA_API_SECRET_KEY', 'BRAIN']);
+    expect(formatConfigError(f)).not.toContain('AKSECRET123');
+  });
+
   it('names every problem at once, with what is expected', () => {
     const e = problems({
       TRADER_MODE: 'paperish',
