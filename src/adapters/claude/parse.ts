@@ -172,22 +172,28 @@ function truncatedOr(reply: ModelReply, kind: FailureKind, reason: string): Pars
   return { ok: false, kind, reason, retryable: true };
 }
 
-/** Extracts, normalises and validates one decision for `symbol` from a model reply. */
-export function parseDecisionReply(reply: ModelReply, symbol: string): ParseOutcome<Decision> {
+/** The reply's JSON objects (tool inputs first, then objects found in the text), or why it has none. */
+function replyObjects(reply: ModelReply): { readonly objects: readonly Record<string, unknown>[] } | ParseOutcome<never> {
   const { text, toolInputs } = replyText(reply);
   const refused = stopReasonFailure(reply, text);
   if (refused) return refused;
   if (text.length > MAX_TEXT) return { ok: false, kind: 'too_long', reason: `reply of ${text.length} characters exceeds ${MAX_TEXT}`, retryable: true };
   const found = jsonObjectsIn(text);
   const objects = [...(toolInputs.filter((x) => !Array.isArray(x)) as Record<string, unknown>[]), ...found.objects];
-  if (objects.length === 0) {
-    if (text.trim() === '') return truncatedOr(reply, 'empty', 'empty reply');
-    return truncatedOr(
-      reply,
-      found.firstError ? 'invalid_json' : 'no_json',
-      found.firstError ? `invalid JSON: ${excerpt(found.firstError, 100)}` : `no JSON object in reply: "${excerpt(text, 80)}"`,
-    );
-  }
+  if (objects.length > 0) return { objects };
+  if (text.trim() === '') return truncatedOr(reply, 'empty', 'empty reply');
+  return truncatedOr(
+    reply,
+    found.firstError ? 'invalid_json' : 'no_json',
+    found.firstError ? `invalid JSON: ${excerpt(found.firstError, 100)}` : `no JSON object in reply: "${excerpt(text, 80)}"`,
+  );
+}
+
+/** Extracts, normalises and validates one decision for `symbol` from a model reply. */
+export function parseDecisionReply(reply: ModelReply, symbol: string): ParseOutcome<Decision> {
+  const got = replyObjects(reply);
+  if (!('objects' in got)) return got;
+  const { objects } = got;
   let first: ParseOutcome<never> | null = null;
   for (const obj of objects) {
     const { candidate, notes } = normalizeDecision(obj);
@@ -229,15 +235,9 @@ const REGIME_KEYS = ['direction', 'conviction', 'bearish_tickers', 'rationale'] 
  * inverse ETFs: a model must not be able to make an arbitrary stock "buyable in a bear market".
  */
 export function parseRegimeReply(reply: ModelReply): ParseOutcome<RegimeOutput> {
-  const { text, toolInputs } = replyText(reply);
-  const refused = stopReasonFailure(reply, text);
-  if (refused) return refused;
-  if (text.length > MAX_TEXT) return { ok: false, kind: 'too_long', reason: `reply of ${text.length} characters exceeds ${MAX_TEXT}`, retryable: true };
-  const found = jsonObjectsIn(text);
-  const objects = [...(toolInputs.filter((x) => !Array.isArray(x)) as Record<string, unknown>[]), ...found.objects];
-  if (objects.length === 0) {
-    return truncatedOr(reply, found.firstError ? 'invalid_json' : text.trim() === '' ? 'empty' : 'no_json', found.firstError ? `invalid JSON: ${excerpt(found.firstError, 100)}` : `no JSON object in reply: "${excerpt(text, 80)}"`);
-  }
+  const got = replyObjects(reply);
+  if (!('objects' in got)) return got;
+  const { objects } = got;
   let first: ParseOutcome<never> | null = null;
   for (const raw of objects) {
     const o = unwrap(raw, 'direction');
