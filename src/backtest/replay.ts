@@ -115,8 +115,14 @@ export function resetBacktestJournal(dbPath: string, jsonlPath: string): void {
   if (existsSync(dbPath)) {
     const r = openDatabase(dbPath, { readonly: true });
     try {
-      const hasCycles = r.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'cycles'").get();
-      const modes = hasCycles ? (r.prepare('SELECT DISTINCT mode FROM cycles').all() as { mode: string }[]).map((m) => m.mode) : [];
+      let modes: string[];
+      try {
+        const hasCycles = r.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'cycles'").get();
+        modes = hasCycles ? (r.prepare('SELECT DISTINCT mode FROM cycles').all() as { mode: string }[]).map((m) => m.mode) : [];
+      } catch (e) {
+        // A backtest killed in the middle of a commit can leave its journal so (rollback journal in memory, see runBacktest).
+        throw new Error(`${dbPath} cannot be read (${e instanceof Error ? e.message : String(e)}); a backtest will not overwrite it: delete it if it is a backtest's, or choose another --out`, { cause: e });
+      }
       const foreign = modes.filter((m) => m !== BACKTEST_MODE);
       if (foreign.length > 0) throw new Error(`${dbPath} holds ${foreign.join('/')} cycles; a backtest will not overwrite it (choose another --out)`);
     } finally {
@@ -179,8 +185,18 @@ export async function runBacktest(spec: BacktestSpec): Promise<BacktestRun> {
   const clock = createSimClock(first.open);
   // The sim clock doubles as the journal's wall clock: recorded_at is market time, so re-runs match byte for byte.
   // The run's journal is an output a re-run rewrites from scratch: it is committed per batch of
-  // sessions (below) and does not wait for the disk (fsync: false); a crashed backtest is re-run.
-  const journal: SqliteJournal = createJournal({ dbPath, jsonlPath, maxBytes: Number.MAX_SAFE_INTEGER, keepRotated: 0, wallClock: clock, mode: BACKTEST_MODE, fsync: false });
+  // sessions (below), does not wait for the disk (fsync: false) and keeps its rollback journal in
+  // memory rather than WAL (each page written once per commit); a crashed backtest is re-run.
+  const journal: SqliteJournal = createJournal({
+    dbPath,
+    jsonlPath,
+    maxBytes: Number.MAX_SAFE_INTEGER,
+    keepRotated: 0,
+    wallClock: clock,
+    mode: BACKTEST_MODE,
+    fsync: false,
+    journalInMemory: true,
+  });
   const calendar = memoCalendar();
   try {
     const market = createSimMarketData({ feed, clock });

@@ -20,6 +20,8 @@ export interface JournalOptions {
    * backtest's journal, which a crashed run rewrites from scratch; the trading journal keeps it.
    */
   readonly fsync?: boolean;
+  /** true: the rollback journal is kept in memory, not WAL (see openDatabase). For a backtest's journal, with fsync: false. */
+  readonly journalInMemory?: boolean;
 }
 
 export interface SqliteJournal extends Journal {
@@ -65,7 +67,7 @@ function wrap<T>(what: string, fn: () => T): T {
 
 /** SQLite (WAL) + JSONL journal. Opening it runs the migrations and repairs missing JSONL lines. */
 export function createJournal(opts: JournalOptions): SqliteJournal {
-  const db = openDatabase(opts.dbPath, opts.fsync === false ? { fsync: false } : {});
+  const db = openDatabase(opts.dbPath, { ...(opts.fsync === false ? { fsync: false } : {}), ...(opts.journalInMemory === true ? { journalInMemory: true } : {}) });
   const jsonl: JsonlWriter = createJsonlWriter(opts.jsonlPath, { maxBytes: opts.maxBytes, keep: opts.keepRotated });
   const now = () => iso(opts.wallClock.now());
 

@@ -16,6 +16,8 @@ import { coverage, fetchBarsToCache, gaps, loadCachedFeed, openBarsCache } from 
 import { matchRoundTrips, performance, type EquityPoint } from '../../src/backtest/metrics.js';
 import { createProgress, progressLine } from '../../src/backtest/progress.js';
 import { equitySvg } from '../../src/backtest/svg.js';
+import { resetBacktestJournal } from '../../src/backtest/replay.js';
+import { createJournal } from '../../src/journal/journal.js';
 import { dailyBars, sessionsFrom, tmp } from './helpers.js';
 
 const dirs: string[] = [];
@@ -230,5 +232,20 @@ describe('progress and chart', () => {
     expect(svg).toContain('a &lt;b&gt; &amp; c');
     expect(svg).not.toContain('x<y');
     expect(equitySvg('a <b> & c', [{ name: 'x<y', curve: c, color: '#000' }])).toBe(svg);
+  });
+});
+
+describe('run journal reset', () => {
+  it("refuses a database holding other modes' cycles, and one it cannot read (a run killed mid-commit)", () => {
+    const d = dir();
+    const db = join(d, 'trades.db');
+    const j = createJournal({ dbPath: db, jsonlPath: join(d, 'journal.jsonl'), maxBytes: 1e12, keepRotated: 0, wallClock: { now: () => 0 }, mode: 'paper' });
+    j.beginCycle({ id: 'c1', mode: 'paper', brain: 'rules', asOf: 0 });
+    j.close();
+    expect(() => resetBacktestJournal(db, join(d, 'journal.jsonl'))).toThrow(/holds paper cycles/);
+    const bad = join(d, 'bad.db');
+    writeFileSync(bad, 'not a database, not even close'.repeat(200));
+    expect(() => resetBacktestJournal(bad, join(d, 'bad.jsonl'))).toThrow(/cannot be read/);
+    resetBacktestJournal(join(d, 'absent.db'), join(d, 'absent.jsonl'));
   });
 });

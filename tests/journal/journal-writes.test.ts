@@ -6,6 +6,7 @@ import { snapshotExcerpt } from '../../src/core/snapshot.js';
 import type { Order } from '../../src/domain/broker.js';
 import { createJournal, type SqliteJournal } from '../../src/journal/journal.js';
 import { readJournal } from '../../src/journal/jsonl.js';
+import { openDatabase } from '../../src/journal/sqlite.js';
 import type { DecisionEntry, ExecuteBlock } from '../../src/ports/journal.js';
 import { decision, snapshot } from '../helpers/builders.js';
 
@@ -89,6 +90,29 @@ describe('journal writes', () => {
     // The rolled-back intent is gone for good: its result cannot be written from memory.
     expect(() => j.recordResult('c1:MSFT', exec)).toThrow(/no trade row/);
     j.close();
+  });
+
+  it("a backtest's journal (rollback journal in memory, no WAL) rolls a batch back and reads back read-only", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'jw-'));
+    const dbPath = join(dir, 't.db');
+    const j = createJournal({ dbPath, jsonlPath: join(dir, 'j.jsonl'), maxBytes: 1e12, keepRotated: 0, wallClock: { now: () => T0 }, mode: 'test', fsync: false, journalInMemory: true });
+    expect(j.db.pragma('journal_mode', { simple: true })).toBe('memory');
+    j.beginCycle({ id: 'c1', mode: 'test', brain: 'rules', asOf: T0 });
+    await j.batch(async () => {
+      j.recordIntent(entry('c1:AAPL', 'AAPL'));
+      j.recordResult('c1:AAPL', exec);
+    });
+    await expect(
+      j.batch(async () => {
+        j.recordIntent(entry('c1:MSFT', 'MSFT'));
+        throw new Error('crash mid-batch');
+      }),
+    ).rejects.toThrow('crash mid-batch');
+    j.close();
+    expect(existsSync(`${dbPath}-wal`)).toBe(false);
+    const r = openDatabase(dbPath, { readonly: true });
+    expect((r.prepare('SELECT id FROM trades').all() as { id: string }[]).map((x) => x.id)).toEqual(['c1:AAPL']);
+    r.close();
   });
 
   it('an order reported again unchanged writes nothing; a change is written with one event', () => {
