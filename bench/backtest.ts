@@ -97,13 +97,14 @@ async function dailyRun(years: number, out: string, durationClock?: typeof cpuCl
   const main1 = mainThreadCpuS();
   const mainS = main0 !== null && main1 !== null ? main1 - main0 : null;
   const indicatorStats = (deps as CycleDeps | null)?.caches?.indicators.stats() ?? null;
-  return { symbols, from, to, loadMs, wallMs, cpuS: (cpu.user + cpu.system) / 1e6, mainS, r, indicatorStats };
+  const auditStats = (deps as CycleDeps | null)?.caches?.audits.stats() ?? null;
+  return { symbols, from, to, loadMs, wallMs, cpuS: (cpu.user + cpu.system) / 1e6, mainS, r, indicatorStats, auditStats };
 }
 
 async function daily() {
   // BENCH_YEARS shortens the run while iterating; the reported figure is the default 10 years.
   const years = Number(process.env.BENCH_YEARS ?? 10);
-  const { symbols, from, to, loadMs, wallMs, cpuS, mainS, r, indicatorStats } = await dailyRun(years, 'daily');
+  const { symbols, from, to, loadMs, wallMs, cpuS, mainS, r, indicatorStats, auditStats } = await dailyRun(years, 'daily');
   const symbolDays = r.run.decisions;
   console.log(`daily:  ${symbols.length} symbols x ${r.run.sessions.length} sessions (${from}..${to}) = ${symbolDays} symbol-days`);
   console.log(`        data load ${loadMs.toFixed(0)} ms; replay + report ${(wallMs / 1000).toFixed(2)} s wall -> ${Math.round(symbolDays / (wallMs / 1000))} symbol-days/s`);
@@ -112,6 +113,9 @@ async function daily() {
   console.log(`        ${r.run.cycles} cycles, ${r.run.fills.length} fills, strategy total return ${(r.report.summary.strategy.total_return * 100).toFixed(2)}%`);
   if (indicatorStats) {
     console.log(`        indicator state: ${indicatorStats.advanced} advances by new bars, ${indicatorStats.reused} reuses, ${indicatorStats.refolded} folds from scratch`);
+  }
+  if (auditStats) {
+    console.log(`        daily-bar audits: ${auditStats.continued} continued from the last cycle's, ${auditStats.full} in full (symbols without bars included)`);
   }
 }
 

@@ -133,6 +133,109 @@ export function auditDailyBars(bars: readonly Bar[], asOf: number, sessions: rea
   return { clean: cleanStart === 0 ? k : k.slice(cleanStart), future, invalid, gaps };
 }
 
+/**
+ * A symbol's last audit when it found nothing wrong, kept so the next cycle's audit can be
+ * continued from it (continueDailyAudit): every bar valid, in time order, closed by `asOf`, no
+ * missing session; `sessions` strictly ascending by date, each opening on its own date.
+ */
+export interface CleanDailyAudit {
+  readonly bars: readonly Bar[];
+  readonly asOf: number;
+  readonly sessions: readonly Session[];
+}
+
+/** `audit` (of bars, asOf, sessions) as a base for continueDailyAudit, or null when it found a defect or the sessions are not in order. */
+export function cleanDailyAudit(bars: readonly Bar[], asOf: number, sessions: readonly Session[] | null, audit: DailyAudit): CleanDailyAudit | null {
+  if (sessions === null || bars.length === 0 || audit.clean !== bars || audit.future !== 0 || audit.invalid !== 0 || audit.gaps !== 0) return null;
+  for (let i = 0; i < sessions.length; i++) {
+    const s = sessions[i]!;
+    if ((i > 0 && !(sessions[i - 1]!.date < s.date)) || dayOf(s.open) !== s.date) return null;
+  }
+  return { bars, asOf, sessions };
+}
+
+const sameSession = (a: Session, b: Session) => a === b || (a.date === b.date && a.open === b.open && a.close === b.close);
+
+/** Index of the bar starting at t in bars ascending by t, or -1. */
+function indexOfStart(bars: readonly Bar[], t: number): number {
+  let lo = 0;
+  let hi = bars.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    const x = bars[mid]!.t;
+    if (x === t) return mid;
+    if (x < t) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return -1;
+}
+
+/** Index of the session dated `date` in sessions ascending by date, or -1. */
+function indexOfDate(sessions: readonly Session[], date: string): number {
+  let lo = 0;
+  let hi = sessions.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    const x = sessions[mid]!.date;
+    if (x === date) return mid;
+    if (x < date) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return -1;
+}
+
+/**
+ * auditDailyBars(bars, asOf, sessions) when it would find nothing wrong, shown from the last
+ * clean audit instead of walking every bar and session again: the window slid forward in time
+ * (bars: a run of the base's own bar objects, from some bar to its last, then new bars; sessions:
+ * the base's from some date on, then new ones), so only the new bars are checked (closed, valid,
+ * in order) and only the sessions closed since the base are matched to bars. Returns null
+ * whenever that does not hold (another array of bar objects, a defect, a gap, sessions out of
+ * order): the caller then runs auditDailyBars. tests/snapshot/data-quality-continue.test.ts
+ * checks it against auditDailyBars over random windows.
+ */
+export function continueDailyAudit(base: CleanDailyAudit, bars: readonly Bar[], asOf: number, sessions: readonly Session[] | null): DailyAudit | null {
+  const prev = base.bars;
+  if (sessions === null || sessions.length === 0 || bars.length === 0 || !(asOf >= base.asOf)) return null;
+  // Bars: base.bars[d..] (the very objects, so valid, in order and closed by base.asOf <= asOf), then new ones.
+  const first = bars[0]!;
+  const d = indexOfStart(prev, first.t);
+  if (d < 0 || prev[d] !== first) return null;
+  const kept = prev.length - d;
+  if (bars.length < kept) return null;
+  for (let i = 1; i < kept; i++) if (bars[i] !== prev[d + i]) return null;
+  for (let i = kept; i < bars.length; i++) {
+    const b = bars[i]!;
+    if (!(b.end <= asOf) || !validBar(b) || !(b.t > bars[i - 1]!.t)) return null;
+  }
+  // Sessions: the base's from sessions[0] on while they closed by base.asOf (each had a bar, and
+  // every bar dated on or after the first bar's date is still here), then strictly later ones.
+  const old = base.sessions;
+  const k = indexOfDate(old, sessions[0]!.date);
+  if (k < 0) return null;
+  let i = 0;
+  while (i < sessions.length && k + i < old.length && old[k + i]!.close <= base.asOf) {
+    if (!sameSession(sessions[i]!, old[k + i]!)) return null;
+    i++;
+  }
+  // The rest: in date order, each opening on its date, and (once closed by as_of, from the first bar's date on) with a bar that day.
+  const firstDate = dayOf(first.t);
+  let before = kept - 1; // no earlier bar can be dated on a session that closed after base.asOf
+  for (; i < sessions.length; i++) {
+    const s = sessions[i]!;
+    if ((i > 0 && !(sessions[i - 1]!.date < s.date)) || dayOf(s.open) !== s.date) return null;
+    if (s.date < firstDate || s.close > asOf) continue;
+    while (before < bars.length && bars[before]!.t !== s.open && dayOf(bars[before]!.t) < s.date) before++;
+    if (before < bars.length && bars[before]!.t === s.open) {
+      before++;
+      continue;
+    }
+    if (before < bars.length && dayOf(bars[before]!.t) === s.date) continue;
+    return null; // a missing session: the full audit counts it
+  }
+  return { clean: bars, future: 0, invalid: 0, gaps: 0 };
+}
+
 export interface QuoteAudit {
   readonly price: number | null;
   readonly priceAt: number | null;

@@ -9,6 +9,7 @@ import type { SnapshotSettings } from '../core/snapshot/settings.js';
 import { addDays, nyDate } from '../core/time/ny.js';
 import { resolveWatchlist, SYMBOL_RE, type SymbolQuality, type WatchlistResult } from '../core/watchlist.js';
 import { createEnrichmentCache, type EnrichmentCache, type EnrichmentSettings } from './enrichment.js';
+import { createAuditStore, type AuditStore } from './audit-store.js';
 import { createIndicatorStore, type IndicatorStore } from './indicator-store.js';
 import { createSessionMinutesStore, type SessionMinutesStore } from './session-minutes-store.js';
 import type { SessionMinutes } from '../core/indicators/incremental/session-minutes.js';
@@ -26,7 +27,9 @@ import type { CycleDeps, CycleSettings } from './types.js';
  * Daily bars are audited and their indicators computed once per symbol (prepareSymbol); the
  * regime's breadth, the watchlist's quality filters and the snapshot all read that result.
  * With the caches' indicator store, "computed" means advanced by the bars new since the last
- * cycle (see indicator-store.ts for what that means over a sliding window).
+ * cycle (see indicator-store.ts for what that means over a sliding window); with their audit
+ * store, "audited" means the last cycle's clean audit continued over the new bars (the same
+ * result as a full audit, see audit-store.ts).
  */
 
 const DAY = 86_400_000;
@@ -94,6 +97,8 @@ export interface CycleCaches {
   readonly enrichment: EnrichmentCache;
   /** Per-symbol indicator state, advanced by each cycle's new daily bars. */
   readonly indicators: IndicatorStore;
+  /** Per-symbol daily-bar audit, continued over each cycle's new bars and sessions. */
+  readonly audits: AuditStore;
   /** Per-symbol session VWAP and volume, advanced by each cycle's new minute bars. */
   readonly minutes: SessionMinutesStore;
 }
@@ -103,6 +108,7 @@ export function createCycleCaches(s: Pick<MarketSettings, 'regimeTtlSec' | 'enri
     regime: createRegimeCache({ ttlSec: s.regimeTtlSec }),
     enrichment: createEnrichmentCache(s.enrichment),
     indicators: createIndicatorStore(),
+    audits: createAuditStore(),
     minutes: createSessionMinutesStore(),
   };
 }
@@ -160,8 +166,18 @@ export async function loadMarket(deps: MarketDeps, asOf: number, held: readonly 
   ]);
   const prepared = new Map<string, PreparedSymbol>();
   const store = deps.caches?.indicators;
+  const audits = deps.caches?.audits;
   for (const s of symbols) {
-    prepared.set(s, prepareSymbol(bars.get(s) ?? [], asOf, sessions, store ? (clean) => store.indicators(s, clean) : undefined));
+    prepared.set(
+      s,
+      prepareSymbol(
+        bars.get(s) ?? [],
+        asOf,
+        sessions,
+        store ? (clean) => store.indicators(s, clean) : undefined,
+        audits ? (b, t, ss) => audits.audit(s, b, t, ss) : undefined,
+      ),
+    );
   }
   const breadth = [...new Set(candidates)].filter((s) => !(REGIME_BENCHMARKS as readonly string[]).includes(s));
   const regimeInputs = buildRegimeInputs(asOf, prepared, latest, breadth);

@@ -21,14 +21,17 @@ export interface PreparedSymbol {
 /**
  * `indicatorsOf` computes the indicators of the clean run; default: a fold over all of it. The
  * cycle passes its indicator store (src/cycle/indicator-store.ts), which advances a kept state.
+ * `auditOf` audits the bars, as auditDailyBars does (the cycle's audit store continues the last
+ * cycle's audit: src/cycle/audit-store.ts).
  */
 export function prepareSymbol(
   dailyBars: readonly Bar[],
   asOf: number,
   sessions: readonly Session[] | null,
   indicatorsOf: (clean: readonly Bar[]) => IndicatorSet = computeIndicators,
+  auditOf: (bars: readonly Bar[], asOf: number, sessions: readonly Session[] | null) => DailyAudit = auditDailyBars,
 ): PreparedSymbol {
-  const audit = auditDailyBars(dailyBars, asOf, sessions);
+  const audit = auditOf(dailyBars, asOf, sessions);
   return { audit, indicators: indicatorsOf(audit.clean) };
 }
 
