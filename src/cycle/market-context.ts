@@ -4,7 +4,7 @@ import type { Bar, LatestQuote, Session } from '../domain/market.js';
 import type { Snapshot } from '../domain/snapshot.js';
 import type { RegimeInputs } from '../core/regime-inputs.js';
 import { buildRegimeInputs, REGIME_BENCHMARKS } from '../core/regime.js';
-import { buildSnapshot, prepareSymbol, type EnrichmentInputs, type PreparedSymbol } from '../core/snapshot/build.js';
+import { buildSnapshot, cycleSnapshotParts, prepareSymbol, type CycleSnapshotParts, type EnrichmentInputs, type PreparedSymbol } from '../core/snapshot/build.js';
 import type { SnapshotSettings } from '../core/snapshot/settings.js';
 import { addDays, nyDate } from '../core/time/ny.js';
 import { resolveWatchlist, SYMBOL_RE, type SymbolQuality, type WatchlistResult } from '../core/watchlist.js';
@@ -260,7 +260,7 @@ export async function loadSymbolExtras(
   return { minute, minuteSummaries, enrichment: { sectors: enr.sectors, news: enr.news, earnings: enr.earnings }, notes: enr.problems };
 }
 
-/** Everything a symbol's snapshot is built from in this cycle. */
+/** Everything a symbol's snapshot is built from in this cycle (built once per cycle and not changed after: snapshotFor keeps per-context parts). */
 export interface SnapshotContext {
   readonly asOf: number;
   readonly session: Session | null;
@@ -273,10 +273,19 @@ export interface SnapshotContext {
   readonly settings: Partial<SnapshotSettings>;
 }
 
+/** The snapshot parts every symbol of a cycle shares (portfolio context, bounded regime), computed at the cycle's first snapshot. */
+const cyclePartsOf = new WeakMap<SnapshotContext, CycleSnapshotParts>();
+
 /** The snapshot for one symbol of the cycle (pure assembly over the cycle's data). */
 export function snapshotFor(c: SnapshotContext, symbol: string): Snapshot {
   const open = c.session !== null && c.asOf >= c.session.open && c.asOf < c.session.close;
+  let cycleParts = cyclePartsOf.get(c);
+  if (cycleParts === undefined) {
+    cycleParts = cycleSnapshotParts({ account: c.account, positions: c.positions, enrichment: c.extras.enrichment, regime: c.regime, settings: c.settings });
+    cyclePartsOf.set(c, cycleParts);
+  }
   return buildSnapshot({
+    cycleParts,
     symbol,
     asOf: c.asOf,
     dailyBars: c.stage.bars.get(symbol) ?? [],

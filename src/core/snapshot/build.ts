@@ -80,6 +80,8 @@ export interface SnapshotInputs {
   readonly regime: RegimeVerdict;
   readonly enrichment: EnrichmentInputs;
   readonly settings?: Partial<SnapshotSettings>;
+  /** cycleSnapshotParts of these same inputs, when the caller computed them once for the cycle (else computed here). */
+  readonly cycleParts?: CycleSnapshotParts;
 }
 
 const r2 = (x: number) => Math.round(x * 100) / 100;
@@ -100,7 +102,7 @@ function boundedRegime(v: RegimeVerdict): RegimeVerdict {
   };
 }
 
-function portfolioContext(i: SnapshotInputs, st: SnapshotSettings): PortfolioContext {
+function portfolioContext(i: Pick<SnapshotInputs, 'account' | 'positions' | 'enrichment'>, st: SnapshotSettings): PortfolioContext {
   const equity = i.account.equity;
   const sectorOf = (s: string) => sanitizeLabel(i.enrichment.sectors?.get(s) ?? null);
   const lines: PortfolioLine[] = i.positions
@@ -135,6 +137,21 @@ function portfolioContext(i: SnapshotInputs, st: SnapshotSettings): PortfolioCon
     positions_total: lines.length,
     sector_notional_pct: sectorPct,
   };
+}
+
+/**
+ * The parts of a snapshot that are the same for every symbol of a cycle: the account-wide
+ * portfolio context and the bounded regime. A caller building every symbol's snapshot over the
+ * same cycle inputs computes them once (snapshotFor in src/cycle/market-context.ts) and passes
+ * them as SnapshotInputs.cycleParts; else buildSnapshot computes them.
+ */
+export interface CycleSnapshotParts {
+  readonly portfolio: PortfolioContext;
+  readonly regime: RegimeVerdict;
+}
+
+export function cycleSnapshotParts(i: Pick<SnapshotInputs, 'account' | 'positions' | 'enrichment' | 'regime' | 'settings'>): CycleSnapshotParts {
+  return { portfolio: portfolioContext(i, snapshotSettings(i.settings)), regime: boundedRegime(i.regime) };
 }
 
 function enrichmentFor(i: SnapshotInputs, st: SnapshotSettings, optional: string[]): Enrichment {
@@ -247,6 +264,7 @@ export function buildSnapshot(i: SnapshotInputs): Snapshot {
   const pos = i.positions.find((p) => p.symbol === i.symbol) ?? null;
   const covered = i.openOrders.some((o) => o.symbol === i.symbol && o.side === 'sell' && o.legKind !== null);
   const enrichment = enrichmentFor(i, st, optional);
+  const parts = i.cycleParts ?? cycleSnapshotParts(i);
 
   return {
     symbol: i.symbol,
@@ -275,9 +293,9 @@ export function buildSnapshot(i: SnapshotInputs): Snapshot {
         }
       : null,
     open_positions: i.positions.length,
-    portfolio: portfolioContext(i, st),
+    portfolio: parts.portfolio,
     enrichment,
     data_quality: { missing_critical: critical, missing_optional: optional, staleness_sec: q.stalenessSec },
-    market_regime: boundedRegime(i.regime),
+    market_regime: parts.regime,
   };
 }
