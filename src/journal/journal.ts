@@ -82,15 +82,15 @@ export function createJournal(opts: JournalOptions): SqliteJournal {
        summary_json = @summary, timing_json = @timing, finished_recorded_at = @at WHERE id = @id`,
     ),
     getTrade: db.prepare('SELECT * FROM trades WHERE id = ?'),
+    // The two writes of every decision bind by position (cheaper than by name: no object to build and read back per row).
     insertTrade: db.prepare(
       `INSERT INTO trades (id, cycle_id, symbol, as_of, brain, model_action, action, strategy, confidence, size_pct, rationale,
         price, equity, overrides, parse_fallback, cost_usd, logic_json, recorded_at)
-       VALUES (@id, @cycle_id, @symbol, @as_of, @brain, @model_action, @action, @strategy, @confidence, @size_pct, @rationale,
-        @price, @equity, @overrides, @parse_fallback, @cost_usd, @logic_json, @recorded_at)`,
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ),
     setResult: db.prepare(
-      `UPDATE trades SET execute_status = @status, client_order_id = @coid, order_id = @oid, qty = @qty, logic_json = @logic_json,
-       result_recorded_at = @at, jsonl_written = @written WHERE id = @id AND execute_status IS NULL`,
+      `UPDATE trades SET execute_status = ?, client_order_id = ?, order_id = ?, qty = ?, logic_json = ?,
+       result_recorded_at = ?, jsonl_written = ? WHERE id = ? AND execute_status IS NULL`,
     ),
     markJsonl: db.prepare('UPDATE trades SET jsonl_written = 1 WHERE id = ?'),
     insertUsage: db.prepare(
@@ -103,15 +103,16 @@ export function createJournal(opts: JournalOptions): SqliteJournal {
     getOrder: db.prepare(
       'SELECT status, filled_qty, filled_avg_price, commission, filled_at, updated_at, trade_id, cycle_id, exit_kind FROM orders WHERE id = ?',
     ),
-    upsertOrder: db.prepare(
+    // An order is inserted once and updated after (its stored row read first: recordOrderTx).
+    insertOrder: db.prepare(
       `INSERT INTO orders (id, client_order_id, parent_id, leg_kind, trade_id, cycle_id, exit_kind, symbol, side, type, order_class,
         time_in_force, qty, limit_price, stop_price, status, filled_qty, filled_avg_price, commission, submitted_at, filled_at, updated_at, recorded_at)
-       VALUES (@id, @client_order_id, @parent_id, @leg_kind, @trade_id, @cycle_id, @exit_kind, @symbol, @side, @type, @order_class,
-        @time_in_force, @qty, @limit_price, @stop_price, @status, @filled_qty, @filled_avg_price, @commission, @submitted_at, @filled_at, @updated_at, @recorded_at)
-       ON CONFLICT (id) DO UPDATE SET status = excluded.status, filled_qty = excluded.filled_qty, filled_avg_price = excluded.filled_avg_price,
-        commission = excluded.commission, filled_at = excluded.filled_at, updated_at = excluded.updated_at,
-        trade_id = COALESCE(orders.trade_id, excluded.trade_id), cycle_id = COALESCE(orders.cycle_id, excluded.cycle_id),
-        exit_kind = COALESCE(excluded.exit_kind, orders.exit_kind)`,
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    ),
+    updateOrder: db.prepare(
+      `UPDATE orders SET status = ?, filled_qty = ?, filled_avg_price = ?, commission = ?, filled_at = ?, updated_at = ?,
+        trade_id = COALESCE(trade_id, ?), cycle_id = COALESCE(cycle_id, ?), exit_kind = COALESCE(?, exit_kind)
+       WHERE id = ?`,
     ),
     insertEvent: db.prepare(
       'INSERT INTO order_events (order_id, status, filled_qty, filled_avg_price, at, recorded_at) VALUES (?, ?, ?, ?, ?, ?)',
@@ -232,36 +233,43 @@ export function createJournal(opts: JournalOptions): SqliteJournal {
     (b.cycle_id !== null || meta.cycleId === undefined) &&
     (meta.exitKind === undefined || meta.exitKind === b.exit_kind);
 
-  const recordOrderTx = db.transaction((o: Order, meta: OrderMeta) => {
-    const before = stmt.getOrder.get(o.id) as StoredOrder | undefined;
+  /** `before`: the stored row when the caller read it already (undefined: read here; null: none). */
+  const recordOrderTx = db.transaction((o: Order, meta: OrderMeta, known?: StoredOrder | null) => {
+    const before = known === undefined ? (stmt.getOrder.get(o.id) as StoredOrder | undefined) : (known ?? undefined);
     const filledAt = isoOrNull(o.filledAt);
     const updatedAt = iso(o.updatedAt);
-    if (!before || !unchanged(before, o, meta, filledAt, updatedAt)) {
-      stmt.upsertOrder.run({
-        id: o.id,
-        client_order_id: o.clientOrderId,
-        parent_id: o.parentId,
-        leg_kind: o.legKind,
-        trade_id: meta.tradeId ?? null,
-        cycle_id: meta.cycleId ?? null,
-        exit_kind: meta.exitKind ?? null,
-        symbol: o.symbol,
-        side: o.side,
-        type: o.type,
-        order_class: o.orderClass,
-        time_in_force: o.timeInForce,
-        qty: o.qty,
-        limit_price: o.limitPrice,
-        stop_price: o.stopPrice,
-        status: o.status,
-        filled_qty: o.filledQty,
-        filled_avg_price: o.filledAvgPrice,
-        commission: o.commission,
-        submitted_at: iso(o.submittedAt),
-        filled_at: filledAt,
-        updated_at: updatedAt,
-        recorded_at: now(),
-      });
+    const tradeId = meta.tradeId ?? null;
+    const cycleId = meta.cycleId ?? null;
+    const exitKind = meta.exitKind ?? null;
+    if (!before) {
+      stmt.insertOrder.run(
+        o.id,
+        o.clientOrderId,
+        o.parentId,
+        o.legKind,
+        tradeId,
+        cycleId,
+        exitKind,
+        o.symbol,
+        o.side,
+        o.type,
+        o.orderClass,
+        o.timeInForce,
+        o.qty,
+        o.limitPrice,
+        o.stopPrice,
+        o.status,
+        o.filledQty,
+        o.filledAvgPrice,
+        o.commission,
+        iso(o.submittedAt),
+        filledAt,
+        updatedAt,
+        now(),
+      );
+    } else if (!unchanged(before, o, meta, filledAt, updatedAt)) {
+      // What was the upsert's ON CONFLICT branch: ids and exit kind kept once known, recorded_at kept.
+      stmt.updateOrder.run(o.status, o.filledQty, o.filledAvgPrice, o.commission, filledAt, updatedAt, tradeId, cycleId, exitKind, o.id);
     }
     if (!before || before.status !== o.status || before.filled_qty !== o.filledQty) {
       stmt.insertEvent.run(o.id, o.status, o.filledQty, o.filledAvgPrice, updatedAt, now());
@@ -328,8 +336,26 @@ export function createJournal(opts: JournalOptions): SqliteJournal {
           logic_json: logicJson,
           recorded_at: now(),
         };
-        const { execute_status, client_order_id, order_id, qty, ...insert } = row;
-        stmt.insertTrade.run(insert);
+        stmt.insertTrade.run(
+          row.id,
+          row.cycle_id,
+          row.symbol,
+          row.as_of,
+          row.brain,
+          row.model_action,
+          row.action,
+          row.strategy,
+          row.confidence,
+          row.size_pct,
+          row.rationale,
+          row.price,
+          row.equity,
+          row.overrides,
+          row.parse_fallback,
+          row.cost_usd,
+          row.logic_json,
+          row.recorded_at,
+        );
         if (e.logic.execute === undefined) {
           pending.set(e.id, { row, logicJson, parts: lineLogicOf(e.logic) });
           if (pending.size > PENDING_MAX) pending.delete(pending.keys().next().value!);
@@ -347,7 +373,7 @@ export function createJournal(opts: JournalOptions): SqliteJournal {
           const logicJson = p.logicJson === '{}' ? `{"execute":${execJson}}` : `${p.logicJson.slice(0, -1)},"execute":${execJson}}`;
           const at = now();
           // Only a row still without a result is updated; anything else falls through to the checks below.
-          if (stmt.setResult.run({ id: tradeId, ...result, logic_json: logicJson, at, written: writtenWithResult() }).changes === 1) {
+          if (stmt.setResult.run(result.status, result.coid, result.oid, result.qty, logicJson, at, writtenWithResult(), tradeId).changes === 1) {
             const parts: LineLogic = { ...p.parts, execute: exec };
             writeLine({ ...p.row, execute_status: exec.status, client_order_id: result.coid, order_id: result.oid, qty: result.qty, logic_json: logicJson, recorded_at: at }, parts);
             return;
@@ -358,7 +384,7 @@ export function createJournal(opts: JournalOptions): SqliteJournal {
         if (row.execute_status !== null) throw new JournalError(`recordResult: trade ${tradeId} already has a result`);
         const logic = { ...(JSON.parse(row.logic_json) as LogicJson), execute: exec };
         const logicJson = JSON.stringify(logic);
-        stmt.setResult.run({ id: tradeId, ...result, logic_json: logicJson, at: now(), written: writtenWithResult() });
+        stmt.setResult.run(result.status, result.coid, result.oid, result.qty, logicJson, now(), writtenWithResult(), tradeId);
         writeLine({ ...row, execute_status: exec.status, client_order_id: result.coid, order_id: result.oid, qty: result.qty, logic_json: logicJson, recorded_at: now() }, lineLogicOf(logic));
       }),
     recordUsage: (cycleId: string, tradeId: string | null, asOf: number, usage: readonly LlmUsage[]) =>
@@ -371,6 +397,8 @@ export function createJournal(opts: JournalOptions): SqliteJournal {
         if (order.legs.length === 0) {
           const before = stmt.getOrder.get(order.id) as StoredOrder | undefined;
           if (before && unchanged(before, order, meta, isoOrNull(order.filledAt), iso(order.updatedAt))) return;
+          recordOrderTx(order, meta, before ?? null);
+          return;
         }
         recordOrderTx(order, meta);
       }),
