@@ -8,7 +8,10 @@ import { auditDailyBars, cleanDailyAudit, continueDailyAudit, type CleanDailyAud
  *
  * Same results as auditDailyBars, always: the kept audit is used only when it found nothing
  * wrong and the new bars are the same bar objects (a data source that returns fresh objects,
- * or anything unusual, gets the full audit; see continueDailyAudit for what is shown).
+ * or anything unusual, gets the full audit; see continueDailyAudit for what is shown). Bars are
+ * read-only values (domain Bar): a source that revises a bar hands out a new object, which
+ * takes the full audit; one that changed a bar object in place would go unnoticed here (the
+ * indicator store, which keeps a copy of the last bar, would refold).
  */
 export interface AuditStore {
   /** auditDailyBars(bars, asOf, sessions), continued from `symbol`'s last clean audit when it can be. */
