@@ -35,6 +35,10 @@ export interface SqliteJournal extends Journal {
    * durability unit is the batch: nothing is on disk until the commit, and a crash loses the
    * whole batch (a crashed backtest is re-run from scratch). The JSONL lines of the batch are
    * kept in memory and appended with one write just before the commit (dropped on rollback).
+   * A HOLD's intent (no order follows it) is written in the same row write as its result, the
+   * row being what INSERT then UPDATE would leave; getTrade, pendingIntents, ruleCounts and the
+   * commit insert any such intent still waiting for its result first (raw reads of `db` inside a
+   * batch may not see it yet). Every other intent is inserted at once, before its order.
    * Nested calls join the outer batch. Live and paper never batch: each write commits alone.
    */
   batch<T>(fn: () => T | Promise<T>): Promise<T>;
@@ -87,6 +91,13 @@ export function createJournal(opts: JournalOptions): SqliteJournal {
       `INSERT INTO trades (id, cycle_id, symbol, as_of, brain, model_action, action, strategy, confidence, size_pct, rationale,
         price, equity, overrides, parse_fallback, cost_usd, logic_json, recorded_at)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    ),
+    // A HOLD's intent and result in one row write (in a batch only: see recordIntent).
+    insertTradeWithResult: db.prepare(
+      `INSERT INTO trades (id, cycle_id, symbol, as_of, brain, model_action, action, strategy, confidence, size_pct, rationale,
+        price, equity, overrides, parse_fallback, cost_usd, logic_json, recorded_at,
+        execute_status, client_order_id, order_id, qty, result_recorded_at, jsonl_written)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ),
     setResult: db.prepare(
       `UPDATE trades SET execute_status = ?, client_order_id = ?, order_id = ?, qty = ?, logic_json = ?,
@@ -174,9 +185,41 @@ export function createJournal(opts: JournalOptions): SqliteJournal {
     readonly row: TradeRow;
     readonly logicJson: string;
     readonly parts: LineLogic;
+    /** A HOLD in a batch whose row is not inserted yet (written with its result, or by flushDeferred). */
+    deferred: boolean;
   }
   const pending = new Map<string, Pending>();
   const PENDING_MAX = 256;
+
+  const insertIntent = (row: TradeRow) =>
+    stmt.insertTrade.run(
+      row.id,
+      row.cycle_id,
+      row.symbol,
+      row.as_of,
+      row.brain,
+      row.model_action,
+      row.action,
+      row.strategy,
+      row.confidence,
+      row.size_pct,
+      row.rationale,
+      row.price,
+      row.equity,
+      row.overrides,
+      row.parse_fallback,
+      row.cost_usd,
+      row.logic_json,
+      row.recorded_at,
+    );
+  /** Inserts the intent rows of deferred HOLDs, so that anything reading the table (or a commit) sees every intent recorded. */
+  const flushDeferred = () => {
+    for (const p of pending.values()) {
+      if (!p.deferred) continue;
+      p.deferred = false;
+      insertIntent(p.row);
+    }
+  };
 
   // Repair: rows whose result was committed but whose JSONL line may not have been written (crash in between).
   const unwritten = stmt.unwritten.all() as TradeRow[];
@@ -304,6 +347,7 @@ export function createJournal(opts: JournalOptions): SqliteJournal {
       }),
     getTrade: (id: string): TradeRecord | null =>
       wrap('getTrade', () => {
+        if (pending.get(id)?.deferred) flushDeferred();
         const row = stmt.getTrade.get(id) as TradeRow | undefined;
         if (!row) return null;
         const logic = JSON.parse(row.logic_json) as LogicJson;
@@ -336,29 +380,20 @@ export function createJournal(opts: JournalOptions): SqliteJournal {
           logic_json: logicJson,
           recorded_at: now(),
         };
-        stmt.insertTrade.run(
-          row.id,
-          row.cycle_id,
-          row.symbol,
-          row.as_of,
-          row.brain,
-          row.model_action,
-          row.action,
-          row.strategy,
-          row.confidence,
-          row.size_pct,
-          row.rationale,
-          row.price,
-          row.equity,
-          row.overrides,
-          row.parse_fallback,
-          row.cost_usd,
-          row.logic_json,
-          row.recorded_at,
-        );
+        // In a batch nothing is on disk before the commit, so a HOLD (which sends no order) is
+        // written in one row write with its result, as the same row INSERT then UPDATE would
+        // leave it; anything that reads the table, and the commit, inserts it first. Every
+        // other intent is inserted now, before its order can leave (fail closed).
+        const defer = batchLines !== null && e.final.action === 'HOLD' && e.logic.execute === undefined;
+        if (!defer) insertIntent(row);
         if (e.logic.execute === undefined) {
-          pending.set(e.id, { row, logicJson, parts: lineLogicOf(e.logic) });
-          if (pending.size > PENDING_MAX) pending.delete(pending.keys().next().value!);
+          pending.set(e.id, { row, logicJson, parts: lineLogicOf(e.logic), deferred: defer });
+          if (pending.size > PENDING_MAX) {
+            const oldest = pending.keys().next().value!;
+            const o = pending.get(oldest)!;
+            if (o.deferred) insertIntent(o.row);
+            pending.delete(oldest);
+          }
         }
       }),
     recordResult: (tradeId: string, exec: ExecuteBlock) =>
@@ -372,6 +407,38 @@ export function createJournal(opts: JournalOptions): SqliteJournal {
           const execJson = JSON.stringify(exec);
           const logicJson = p.logicJson === '{}' ? `{"execute":${execJson}}` : `${p.logicJson.slice(0, -1)},"execute":${execJson}}`;
           const at = now();
+          if (p.deferred) {
+            const r = p.row;
+            const written = writtenWithResult();
+            stmt.insertTradeWithResult.run(
+              r.id,
+              r.cycle_id,
+              r.symbol,
+              r.as_of,
+              r.brain,
+              r.model_action,
+              r.action,
+              r.strategy,
+              r.confidence,
+              r.size_pct,
+              r.rationale,
+              r.price,
+              r.equity,
+              r.overrides,
+              r.parse_fallback,
+              r.cost_usd,
+              logicJson,
+              r.recorded_at,
+              result.status,
+              result.coid,
+              result.oid,
+              result.qty,
+              at,
+              written,
+            );
+            writeLine({ ...r, execute_status: exec.status, client_order_id: result.coid, order_id: result.oid, qty: result.qty, logic_json: logicJson, recorded_at: at }, { ...p.parts, execute: exec });
+            return;
+          }
           // Only a row still without a result is updated; anything else falls through to the checks below.
           if (stmt.setResult.run(result.status, result.coid, result.oid, result.qty, logicJson, at, writtenWithResult(), tradeId).changes === 1) {
             const parts: LineLogic = { ...p.parts, execute: exec };
@@ -417,15 +484,16 @@ export function createJournal(opts: JournalOptions): SqliteJournal {
         return new Map(rows.filter((r) => Math.abs(r.qty) > 1e-9).map((r) => [r.symbol, r.qty]));
       }),
     pendingIntents: (): readonly PendingIntent[] =>
-      wrap('pendingIntents', () =>
-        (stmt.pendingIntents.all() as { id: string; cycle_id: string; symbol: string; action: PendingIntent['action']; as_of: string }[]).map((r) => ({
+      wrap('pendingIntents', () => {
+        flushDeferred();
+        return (stmt.pendingIntents.all() as { id: string; cycle_id: string; symbol: string; action: PendingIntent['action']; as_of: string }[]).map((r) => ({
           tradeId: r.id,
           cycleId: r.cycle_id,
           symbol: r.symbol,
           action: r.action,
           asOf: Date.parse(r.as_of),
-        })),
-      ),
+        }));
+      }),
     recordReconcile: (r: ReconcileRecord) =>
       wrap('recordReconcile', () => {
         const at = iso(r.at);
@@ -494,7 +562,10 @@ export function createJournal(opts: JournalOptions): SqliteJournal {
       ),
     deleteTrailState: (symbol: string) => wrap('deleteTrailState', () => void stmt.deleteTrail.run(symbol)),
     ruleCounts: (from: number, to: number): readonly RuleCount[] =>
-      wrap('ruleCounts', () => stmt.ruleCounts.all(iso(from), iso(to)) as RuleCount[]),
+      wrap('ruleCounts', () => {
+        flushDeferred();
+        return stmt.ruleCounts.all(iso(from), iso(to)) as RuleCount[];
+      }),
     loadSimState: () =>
       wrap('loadSimState', () => {
         const r = stmt.getSim.get() as { state_json: string } | undefined;
@@ -510,6 +581,7 @@ export function createJournal(opts: JournalOptions): SqliteJournal {
         // The batch's JSONL lines go out before the commit: a crash in between leaves lines
         // whose rows are not committed (the batch is lost; a re-run rewrites both), never
         // committed rows marked written whose lines are missing.
+        wrap('batch flush', flushDeferred);
         const lines = batchLines;
         batchLines = null;
         wrap('batch jsonl', () => jsonl.appendLines(lines));

@@ -92,6 +92,46 @@ describe('journal writes', () => {
     j.close();
   });
 
+  it('in a batch a HOLD is written with its result in one row write: the same row, and no intent is ever missing from what the table shows', async () => {
+    const hold = (id: string, sym: string): DecisionEntry => {
+      const e = entry(id, sym);
+      const d = decision({ symbol: sym, action: 'HOLD', size_pct: 0, stop_loss: null, take_profit: null, rationale: 'HOLD: no setup' });
+      return { ...e, modelAction: 'HOLD', final: d, logic: { ...e.logic, model_decision: d, final: d } };
+    };
+    const none: ExecuteBlock = { status: 'none' };
+    const rows = (j: SqliteJournal) => j.db.prepare('SELECT * FROM trades ORDER BY rowid').all();
+    // Reference: the same writes outside a batch (intent INSERT, result UPDATE).
+    const a = open();
+    a.j.beginCycle({ id: 'c1', mode: 'test', brain: 'rules', asOf: T0 });
+    a.j.recordIntent(hold('c1:AAPL', 'AAPL'));
+    a.j.recordResult('c1:AAPL', none);
+    a.j.recordIntent(entry('c1:MSFT', 'MSFT'));
+    a.j.recordResult('c1:MSFT', exec);
+    const b = open();
+    b.j.beginCycle({ id: 'c1', mode: 'test', brain: 'rules', asOf: T0 });
+    await b.j.batch(async () => {
+      b.j.recordIntent(hold('c1:AAPL', 'AAPL'));
+      b.j.recordResult('c1:AAPL', none);
+      b.j.recordIntent(entry('c1:MSFT', 'MSFT'));
+      // A BUY's intent is in the table before its order can leave.
+      expect(b.j.db.prepare('SELECT id FROM trades WHERE id = ?').get('c1:MSFT')).toBeDefined();
+      b.j.recordResult('c1:MSFT', exec);
+    });
+    expect(rows(b.j)).toEqual(rows(a.j));
+    expect(readJournal(join(b.dir, 'j.jsonl'))).toEqual(readJournal(join(a.dir, 'j.jsonl')));
+    // A HOLD whose result never came: read through the journal, or committed, its intent row is there.
+    await b.j.batch(async () => {
+      b.j.recordIntent(hold('c1:KO', 'KO'));
+      expect(b.j.getTrade('c1:KO')?.action).toBe('HOLD');
+      b.j.recordResult('c1:KO', none);
+      b.j.recordIntent(hold('c1:XOM', 'XOM'));
+    });
+    expect(b.j.pendingIntents().map((p) => p.tradeId)).toEqual(['c1:XOM']);
+    expect((b.j.db.prepare("SELECT execute_status FROM trades WHERE id = 'c1:KO'").get() as { execute_status: string }).execute_status).toBe('none');
+    a.j.close();
+    b.j.close();
+  });
+
   it("a backtest's journal (rollback journal in memory, no WAL) rolls a batch back and reads back read-only", async () => {
     const dir = mkdtempSync(join(tmpdir(), 'jw-'));
     const dbPath = join(dir, 't.db');
