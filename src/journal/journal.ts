@@ -264,6 +264,21 @@ export function createJournal(opts: JournalOptions): SqliteJournal {
     cycle_id: string | null;
     exit_kind: string | null;
   }
+  /**
+   * In a batch, the orders rows as last read (order sync re-reports every open order each session,
+   * so most reads are of rows that did not change). Only this journal writes during its batch;
+   * every write drops its row from the cache (the next read goes to the database), and the cache
+   * goes with the batch (null outside one).
+   */
+  let orderCache: Map<string, StoredOrder> | null = null;
+  const readOrder = (id: string): StoredOrder | undefined => {
+    const cached = orderCache?.get(id);
+    if (cached !== undefined) return cached;
+    const r = stmt.getOrder.get(id) as StoredOrder | undefined;
+    if (r !== undefined) orderCache?.set(id, r);
+    return r;
+  };
+
   /** Whether the upsert below would change nothing in the stored row (order sync re-reports every open order). */
   const unchanged = (b: StoredOrder, o: Order, meta: OrderMeta, filledAt: string | null, updatedAt: string) =>
     b.status === o.status &&
@@ -278,12 +293,14 @@ export function createJournal(opts: JournalOptions): SqliteJournal {
 
   /** `before`: the stored row when the caller read it already (undefined: read here; null: none). */
   const recordOrderTx = db.transaction((o: Order, meta: OrderMeta, known?: StoredOrder | null) => {
-    const before = known === undefined ? (stmt.getOrder.get(o.id) as StoredOrder | undefined) : (known ?? undefined);
+    const before = known === undefined ? readOrder(o.id) : (known ?? undefined);
     const filledAt = isoOrNull(o.filledAt);
     const updatedAt = iso(o.updatedAt);
     const tradeId = meta.tradeId ?? null;
     const cycleId = meta.cycleId ?? null;
     const exitKind = meta.exitKind ?? null;
+    const same = before !== undefined && unchanged(before, o, meta, filledAt, updatedAt);
+    if (!same) orderCache?.delete(o.id);
     if (!before) {
       stmt.insertOrder.run(
         o.id,
@@ -310,7 +327,7 @@ export function createJournal(opts: JournalOptions): SqliteJournal {
         updatedAt,
         now(),
       );
-    } else if (!unchanged(before, o, meta, filledAt, updatedAt)) {
+    } else if (!same) {
       // What was the upsert's ON CONFLICT branch: ids and exit kind kept once known, recorded_at kept.
       stmt.updateOrder.run(o.status, o.filledQty, o.filledAvgPrice, o.commission, filledAt, updatedAt, tradeId, cycleId, exitKind, o.id);
     }
@@ -460,14 +477,19 @@ export function createJournal(opts: JournalOptions): SqliteJournal {
       }),
     recordOrder: (order: Order, meta: OrderMeta) =>
       wrap('recordOrder', () => {
-        // Order sync reports every open order each time: an unchanged one without legs needs no write (nor a savepoint).
-        if (order.legs.length === 0) {
-          const before = stmt.getOrder.get(order.id) as StoredOrder | undefined;
-          if (before && unchanged(before, order, meta, isoOrNull(order.filledAt), iso(order.updatedAt))) return;
-          recordOrderTx(order, meta, before ?? null);
-          return;
+        try {
+          // Order sync reports every open order each time: an unchanged one without legs needs no write (nor a savepoint).
+          if (order.legs.length === 0) {
+            const before = readOrder(order.id);
+            if (before && unchanged(before, order, meta, isoOrNull(order.filledAt), iso(order.updatedAt))) return;
+            recordOrderTx(order, meta, before ?? null);
+            return;
+          }
+          recordOrderTx(order, meta);
+        } catch (e) {
+          orderCache?.clear(); // a write rolled back: read every row afresh
+          throw e;
         }
-        recordOrderTx(order, meta);
       }),
     findOrder: (id: string, clientOrderId: string): JournaledOrder | null =>
       wrap('findOrder', () => {
@@ -576,6 +598,7 @@ export function createJournal(opts: JournalOptions): SqliteJournal {
       if (db.inTransaction) return await fn();
       wrap('batch begin', () => db.exec('BEGIN'));
       batchLines = [];
+      orderCache = new Map();
       try {
         const r = await fn();
         // The batch's JSONL lines go out before the commit: a crash in between leaves lines
@@ -584,11 +607,13 @@ export function createJournal(opts: JournalOptions): SqliteJournal {
         wrap('batch flush', flushDeferred);
         const lines = batchLines;
         batchLines = null;
+        orderCache = null;
         wrap('batch jsonl', () => jsonl.appendLines(lines));
         wrap('batch commit', () => db.exec('COMMIT'));
         return r;
       } catch (e) {
         batchLines = null;
+        orderCache = null;
         pending.clear();
         if (db.inTransaction) db.exec('ROLLBACK');
         throw e;

@@ -155,6 +155,34 @@ describe('journal writes', () => {
     r.close();
   });
 
+  it('in a batch (orders read from its cache) an order sync writes the same rows and events as outside one', async () => {
+    const o: Order = {
+      id: 'o1', clientOrderId: 'c-1', symbol: 'AAPL', side: 'sell', type: 'stop', qty: 3, filledQty: 0, filledAvgPrice: null, status: 'new', timeInForce: 'gtc',
+      orderClass: 'simple', limitPrice: null, stopPrice: 95, submittedAt: T0, filledAt: null, updatedAt: T0, parentId: null, legKind: null, legs: [], commission: 0,
+    } as Order;
+    const filled = { ...o, status: 'filled', filledQty: 3, filledAvgPrice: 94.9, filledAt: T0 + 60_000, updatedAt: T0 + 60_000 } as Order;
+    const parent = { ...o, id: 'p1', clientOrderId: 'c-p', side: 'buy', type: 'market', stopPrice: null, legs: [{ ...o, id: 'l1', clientOrderId: 'c-l', parentId: 'p1', legKind: 'stop_loss' }] } as Order;
+    const steps = (j: SqliteJournal) => {
+      j.recordOrder(o, { exitKind: 'bracket_stop' });
+      j.recordOrder(o, {});
+      j.recordOrder(o, { tradeId: 'c1:AAPL' });
+      j.recordOrder(o, { tradeId: 'c1:AAPL' });
+      j.recordOrder(filled, {});
+      j.recordOrder(filled, {});
+      j.recordOrder(parent, { tradeId: 'c1:AAPL', cycleId: 'c1' });
+      j.recordOrder({ ...parent.legs[0]!, status: 'canceled', updatedAt: T0 + 120_000 } as Order, {});
+      j.recordOrder(parent, { tradeId: 'c1:AAPL', cycleId: 'c1' });
+    };
+    const dump = (j: SqliteJournal) => ({ orders: j.db.prepare('SELECT * FROM orders ORDER BY id').all(), events: j.db.prepare('SELECT * FROM order_events ORDER BY seq').all() });
+    const a = open();
+    steps(a.j);
+    const b = open();
+    await b.j.batch(async () => steps(b.j));
+    expect(dump(b.j)).toEqual(dump(a.j));
+    a.j.close();
+    b.j.close();
+  });
+
   it('an order reported again unchanged writes nothing; a change is written with one event', () => {
     const { j } = open();
     const o: Order = {
