@@ -1,6 +1,7 @@
 import { buyAndHold, type HoldingResult } from './benchmarks.js';
 import { runBacktest, type BacktestRun, type BacktestSpec } from './replay.js';
 import { writeReport, type ReportContext, type ReportFiles } from './report.js';
+import { simAccountFromConfig } from '../app/sim-config.js';
 
 /**
  * A whole backtest: the replay (replay.ts), the buy-and-hold benchmarks (SPY, when the data has
@@ -24,8 +25,8 @@ export interface BacktestResult {
 
 export async function backtest(job: BacktestJob): Promise<BacktestResult> {
   const run = await runBacktest(job);
-  const fillModel = { slippageBps: job.config.sim.slippageBps, commissionPerShare: job.config.sim.commissionPerShare, commissionMin: job.config.sim.commissionMin };
-  const common = { feed: job.feed, sessions: run.sessions, startingCash: job.config.sim.startingCash, start: run.curve[0]!, fillModel };
+  const { startingCash, ...fillModel } = simAccountFromConfig(job.config);
+  const common = { feed: job.feed, sessions: run.sessions, startingCash, start: run.curve[0]!, fillModel };
   const bench = job.benchmark ?? 'SPY';
   const benchmarks: HoldingResult[] = [];
   if (job.feed.has(bench)) benchmarks.push(buyAndHold({ ...common, name: `buy_hold_${bench.toLowerCase()}`, symbols: [bench] }));

@@ -21,6 +21,7 @@ import { createSimClock } from '../adapters/sim/clock.js';
 import type { PriceFeed } from '../adapters/sim/feed.js';
 import { createSimMarketData } from '../adapters/sim/market-data.js';
 import { cycleDeps } from '../app/compose.js';
+import { simAccountFromConfig } from '../app/sim-config.js';
 import type { BacktestFill, EquityPoint } from './metrics.js';
 
 /**
@@ -203,10 +204,7 @@ export async function runBacktest(spec: BacktestSpec): Promise<BacktestRun> {
     const broker = createSimBroker({
       feed,
       clock,
-      startingCash: config.sim.startingCash,
-      slippageBps: config.sim.slippageBps,
-      commissionPerShare: config.sim.commissionPerShare,
-      commissionMin: config.sim.commissionMin,
+      ...simAccountFromConfig(config),
     });
     const base = cycleDeps({
       config: { ...config, watchlist: [...spec.symbols], concurrency: spec.concurrency ?? 1 },
