@@ -156,8 +156,8 @@ export function cleanDailyAudit(bars: readonly Bar[], asOf: number, sessions: re
 
 const sameSession = (a: Session, b: Session) => a === b || (a.date === b.date && a.open === b.open && a.close === b.close);
 
-/** Index of the bar starting at t in bars ascending by t, or -1. */
-function indexOfStart(bars: readonly Bar[], t: number): number {
+/** Index of the bar starting at t in bars ascending by t, or -1 (the indicator store finds its last bar with it too). */
+export function indexOfStart(bars: readonly Bar[], t: number): number {
   let lo = 0;
   let hi = bars.length - 1;
   while (lo <= hi) {

@@ -1,6 +1,7 @@
 import type { Bar } from '../domain/market.js';
 import type { IndicatorSet } from '../domain/snapshot.js';
 import { createIndicatorState, type IndicatorState } from '../core/indicators/index.js';
+import { indexOfStart } from '../core/data-quality.js';
 
 /**
  * Per-symbol indicator state kept between cycles (in CycleCaches), so a cycle advances each
@@ -42,20 +43,6 @@ interface Entry {
 const NO_BARS: IndicatorSet = Object.freeze(createIndicatorState().read());
 
 const sameBar = (a: Bar, b: Bar) => a.t === b.t && a.end === b.end && a.o === b.o && a.h === b.h && a.l === b.l && a.c === b.c && a.v === b.v;
-
-/** Index of the bar starting at t in ascending bars, or -1. */
-function indexOfStart(bars: readonly Bar[], t: number): number {
-  let lo = 0;
-  let hi = bars.length - 1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >>> 1;
-    const x = bars[mid]!.t;
-    if (x === t) return mid;
-    if (x < t) lo = mid + 1;
-    else hi = mid - 1;
-  }
-  return -1;
-}
 
 /** `maxSymbols` bounds memory (a screener watchlist changes over days); the least recently used state goes first. */
 export function createIndicatorStore(opts: { readonly maxSymbols?: number } = {}): IndicatorStore {
