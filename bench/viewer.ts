@@ -241,6 +241,8 @@ async function main() {
   }
   writer.postMessage('stop');
   const w = await writerDone;
+  // The writer thread keeps listening on its port after it reports: end it, or the bench never exits.
+  await writer.terminate();
   server.close();
   db.close();
 
