@@ -1,4 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { openJournal } from '../app/compose.js';
 import { configOrExit, failAndExit } from '../app/bootstrap.js';
 import type { Config } from '../config.js';
 import { createNyseRulesCalendar } from '../adapters/calendar/nyse-rules.js';
@@ -222,6 +223,16 @@ async function main(): Promise<number> {
       operating: operatingSnapshot(config),
       changelog: readChangelog(config.review.changelogPath),
       marketLabel,
+      // Only into a journal database that exists (a JSONL-only journal has no llm_usage table).
+      recordUsage: (cycleId, asOf, usage) => {
+        if (!existsSync(config.paths.db)) return;
+        const j = openJournal(config, wallClock, config.mode);
+        try {
+          j.recordUsage(cycleId, null, asOf, usage);
+        } finally {
+          j.close();
+        }
+      },
       scoreboard: () => {
         if (!existsSync(config.paths.db)) return [];
         const db = openDatabase(config.paths.db, { readonly: true });

@@ -14,6 +14,7 @@ import { recentChangelog } from '../core/review/text.js';
 import type { ChangelogEntry, Closes, JsonValue, ReviewFill } from '../core/review/types.js';
 import { previousWeek, type IsoWeek } from '../core/review/week.js';
 import { addDays, nyDate } from '../core/time/ny.js';
+import type { LlmUsage } from '../domain/decision.js';
 
 /**
  * The weekly review (npm run weekly-review): reads a week of journal (SQLite + JSONL with its
@@ -55,6 +56,12 @@ export interface WeeklyReviewDeps {
   readonly marketLabel?: string;
   /** Scoreboard headline lines (issue 11), quoted in the report; failures are tolerated. */
   readonly scoreboard?: () => readonly string[];
+  /**
+   * Journals the review call's usage (llm_usage, cycle id `review-YYYY-Www`, as of dataAsOf), so
+   * the model cost the scoreboard and the next review report includes what reviews cost. Every
+   * call is journaled, re-runs included: each one was paid for. Failures are logged, not fatal.
+   */
+  readonly recordUsage?: (cycleId: string, asOf: number, usage: readonly LlmUsage[]) => void;
 }
 
 export interface WeeklyReviewOptions {
@@ -218,6 +225,13 @@ export async function runWeeklyReview(d: WeeklyReviewDeps, week: IsoWeek, opts: 
     } catch (e) {
       d.log.warn('weekly review: reviewer failed; stats-only review', { reviewer: d.reviewer.name, error: errText(e) });
       review = statsOnly(`The reviewer failed (${errText(e)}), so this review is stats-only.`);
+    }
+    if (review.usage.length > 0 && d.recordUsage) {
+      try {
+        d.recordUsage(`review-${week.name}`, d.dataAsOf, review.usage);
+      } catch (e) {
+        d.log.warn('weekly review: could not journal the review call usage', { error: errText(e) });
+      }
     }
   }
 

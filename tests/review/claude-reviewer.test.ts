@@ -12,6 +12,7 @@ import type { ReviewSampleDecision } from '../../src/ports/reviewer.js';
 import { apiError, dataBlock, startFakeAnthropic, type FakeAnthropic, type FakeRequest } from '../fakes/anthropic-server.js';
 import { WEEK, writeFixtureJournal } from './fixture-journal.js';
 import { reviewDeps } from './helpers.js';
+import type { LlmUsage } from '../../src/domain/decision.js';
 
 const REVIEW_MODEL = 'claude-sonnet-5-5';
 const week = parseIsoWeek(WEEK);
@@ -52,12 +53,15 @@ describe('weekly review with the Claude reviewer (real SDK, loopback fake Messag
     const fx = writeFixtureJournal(mkdtempSync(join(tmpdir(), 'weekly-claude-')));
     fake.requests.length = 0;
     fake.setScript(() => ({ kind: 'message', text: JSON.stringify({ critique: HOSTILE_CRITIQUE, feedback: ['<img src=x onerror=alert(1)> keep stops', ...BULLETS] }) }));
-    const deps = reviewDeps(fx, { reviewer: reviewer() });
+    const journaled: [string, number, readonly LlmUsage[]][] = [];
+    const deps = reviewDeps(fx, { reviewer: reviewer(), recordUsage: (id, asOf, usage) => void journaled.push([id, asOf, usage]) });
     const r = await runWeeklyReview(deps, week, { updateLatest: true, dryRun: false });
     deps.journal.close();
 
     const reqs = reviewRequests();
     expect(reqs).toHaveLength(1);
+    // The call's cost goes into llm_usage under the week's review id, as of the data's time.
+    expect(journaled).toEqual([[`review-${week.name}`, deps.dataAsOf, r.review.usage]]);
     const body = reqs[0]!.body;
     expect(body.model).toBe(REVIEW_MODEL);
     expect(JSON.stringify(body.system)).toContain('weekly reviewer of llm-trader');
@@ -155,10 +159,12 @@ describe('weekly review with the Claude reviewer (real SDK, loopback fake Messag
   it('a dry run calls no model and writes nothing', async () => {
     const fx = writeFixtureJournal(mkdtempSync(join(tmpdir(), 'weekly-claude-')));
     fake.requests.length = 0;
-    const deps = reviewDeps(fx, { reviewer: reviewer() });
+    const journaled: string[] = [];
+    const deps = reviewDeps(fx, { reviewer: reviewer(), recordUsage: (id) => void journaled.push(id) });
     const r = await runWeeklyReview(deps, week, { updateLatest: true, dryRun: true });
     deps.journal.close();
     expect(reviewRequests()).toHaveLength(0);
+    expect(journaled).toEqual([]);
     expect(r.files).toEqual([]);
     expect(existsSync(join(fx.dir, 'reports'))).toBe(false);
   });
