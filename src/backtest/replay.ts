@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Config } from '../config.js';
 import type { Position } from '../domain/broker.js';
@@ -130,7 +130,33 @@ export function resetBacktestJournal(dbPath: string, jsonlPath: string): void {
       r.close();
     }
   }
-  for (const f of [dbPath, `${dbPath}-wal`, `${dbPath}-shm`, ...journalFiles(jsonlPath)]) rmSync(f, { force: true });
+  const lines = journalFiles(jsonlPath);
+  for (const f of lines) {
+    const mode = firstLineMode(f);
+    if (mode !== BACKTEST_MODE) throw new Error(`${f} ${mode === null ? 'does not start with a journal line' : `holds ${mode} decisions`}; a backtest will not overwrite it (choose another --out)`);
+  }
+  for (const f of [dbPath, `${dbPath}-wal`, `${dbPath}-shm`, ...lines]) rmSync(f, { force: true });
+}
+
+/** The `mode` of a JSONL journal file's first line (read from its first 64 KB); null when there is none to read. */
+function firstLineMode(path: string): string | null {
+  const buf = Buffer.alloc(65_536);
+  const fd = openSync(path, 'r');
+  let n: number;
+  try {
+    n = readSync(fd, buf, 0, buf.length, 0);
+  } finally {
+    closeSync(fd);
+  }
+  const text = buf.subarray(0, n).toString('utf8');
+  const end = text.indexOf('\n');
+  if (n === 0) return BACKTEST_MODE; // an empty file holds nothing to lose
+  try {
+    const line = JSON.parse(end < 0 ? text : text.slice(0, end)) as { mode?: unknown };
+    return typeof line.mode === 'string' ? line.mode : null;
+  } catch {
+    return null;
+  }
 }
 
 /** The NYSE rules calendar with each year's sessions computed once (the cycle asks for ~550 days every cycle). */

@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { BrainResult } from '../../src/domain/decision.js';
@@ -247,5 +247,21 @@ describe('run journal reset', () => {
     writeFileSync(bad, 'not a database, not even close'.repeat(200));
     expect(() => resetBacktestJournal(bad, join(d, 'bad.jsonl'))).toThrow(/cannot be read/);
     resetBacktestJournal(join(d, 'absent.db'), join(d, 'absent.jsonl'));
+  });
+
+  it("refuses a JSONL journal of other modes even without its database (a sim journal's folder given as --out)", () => {
+    const d = dir();
+    const jsonl = join(d, 'journal.jsonl');
+    writeFileSync(`${jsonl}.1`, `${JSON.stringify({ id: 'c1:AAPL', type: 'decision', mode: 'sim' })}\n`);
+    writeFileSync(jsonl, `${JSON.stringify({ id: 'c2:AAPL', type: 'decision', mode: 'backtest' })}\n`);
+    expect(() => resetBacktestJournal(join(d, 'trades.db'), jsonl)).toThrow(/journal\.jsonl\.1 holds sim decisions/);
+    expect(existsSync(`${jsonl}.1`)).toBe(true);
+    writeFileSync(`${jsonl}.1`, 'free text, not a journal\n');
+    expect(() => resetBacktestJournal(join(d, 'trades.db'), jsonl)).toThrow(/does not start with a journal line/);
+    // A backtest's own journal (and an empty file) is replaced.
+    writeFileSync(`${jsonl}.1`, '');
+    resetBacktestJournal(join(d, 'trades.db'), jsonl);
+    expect(existsSync(jsonl)).toBe(false);
+    expect(existsSync(`${jsonl}.1`)).toBe(false);
   });
 });
