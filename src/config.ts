@@ -205,13 +205,12 @@ const fields = z
 type Fields = z.infer<typeof fields>;
 
 /**
- * Checks across variables. Each names the variables it reads; when the fields parse failed, the
- * checks run over the variables that did parse and skip any check reading one that did not, so
- * every problem is listed at once (zod itself skips refinements after a field fails).
+ * Checks across variables, run by loadConfig after the fields parse (not as a zod refinement,
+ * which zod skips once any field fails). When a field failed, they run over the variables that
+ * did parse and skip any check reading one that did not, so every problem is listed at once.
  */
-function crossChecks(v: Partial<Fields>, failed: ReadonlySet<string>, addIssue: (variable: string, message: string) => void): void {
+function crossChecks(v: Partial<Fields>, failed: ReadonlySet<string>, add: (variable: string, message: string) => void): void {
   const uses = (...names: (keyof Fields)[]) => names.every((n) => !failed.has(n));
-  const add = addIssue;
   const keysOk = uses('APCA_API_KEY_ID', 'APCA_API_SECRET_KEY');
   const hasKeys = v.APCA_API_KEY_ID !== undefined && v.APCA_API_SECRET_KEY !== undefined;
   if (keysOk && (v.APCA_API_KEY_ID === undefined) !== (v.APCA_API_SECRET_KEY === undefined)) {
@@ -243,9 +242,7 @@ function crossChecks(v: Partial<Fields>, failed: ReadonlySet<string>, addIssue: 
   }
 }
 
-const schema = fields.superRefine((v, ctx) => crossChecks(v, new Set(), (variable, message) => ctx.addIssue({ code: 'custom', path: [variable], message })));
-
-type Raw = z.infer<typeof schema>;
+type Raw = Fields;
 
 export interface Config {
   readonly mode: 'sim' | 'paper' | 'live';
@@ -348,7 +345,17 @@ export function readEnv(env: NodeJS.ProcessEnv = process.env, envFile = '.env'):
   return { ...fromFile, ...env };
 }
 
-/** A cross check's message is "<problem>; expected <what>". */
+/** Each variable that parses on its own (the others left out). */
+function parsedFields(env: Record<string, string | undefined>): Partial<Fields> {
+  const parsed: Record<string, unknown> = {};
+  for (const [k, t] of Object.entries(fields.shape)) {
+    const one = (t as z.ZodType).safeParse(env[k]);
+    if (one.success) parsed[k] = one.data;
+  }
+  return parsed as Partial<Fields>;
+}
+
+/** A custom message (a field's transform or a cross check) is "<problem>; expected <what>". */
 function customProblem(variable: string, message: string): ConfigError['problems'][number] {
   const at = message.lastIndexOf('; expected ');
   return at < 0 ? { variable, problem: message, expected: 'see .env.example' } : { variable, problem: message.slice(0, at), expected: message.slice(at + '; expected '.length) };
@@ -371,25 +378,18 @@ function expectedFor(issue: z.core.$ZodIssue): string {
 
 /** Parses the configuration or throws ConfigError listing every problem. */
 export function loadConfig(env: Record<string, string | undefined>): Config {
-  const r = schema.safeParse(env);
-  if (!r.success) {
-    const problems = r.error.issues.map((i) => {
-      const variable = String(i.path[0] ?? '(config)');
-      // zod messages never include the input; custom ones name the variable's requirement.
-      return i.code === 'custom' ? customProblem(variable, i.message) : { variable, problem: i.message, expected: expectedFor(i) };
-    });
-    if (!r.error.issues.some((i) => i.code === 'custom')) {
-      // A field failed, so zod skipped the cross checks: run them over the fields that parsed.
-      const failed = new Set(problems.map((p) => p.variable));
-      const parsed: Record<string, unknown> = {};
-      for (const [k, t] of Object.entries(fields.shape)) {
-        const one = (t as z.ZodType).safeParse(env[k]);
-        if (one.success) parsed[k] = one.data;
-      }
-      crossChecks(parsed as Partial<Fields>, failed, (variable, message) => problems.push(customProblem(variable, message)));
-    }
-    throw new ConfigError(problems);
-  }
+  const r = fields.safeParse(env);
+  const problems = r.success
+    ? []
+    : r.error.issues.map((i) => {
+        const variable = String(i.path[0] ?? '(config)');
+        // zod messages never include the input; custom ones name the variable's requirement.
+        return i.code === 'custom' ? customProblem(variable, i.message) : { variable, problem: i.message, expected: expectedFor(i) };
+      });
+  // The cross checks run whether or not a field failed (over the fields that parsed), so every problem is listed at once.
+  const failed = new Set(problems.map((p) => p.variable));
+  crossChecks(r.success ? r.data : parsedFields(env), failed, (variable, message) => problems.push(customProblem(variable, message)));
+  if (!r.success || problems.length > 0) throw new ConfigError(problems);
   const v = r.data;
   const alpaca = v.APCA_API_KEY_ID && v.APCA_API_SECRET_KEY ? { keyId: v.APCA_API_KEY_ID, secretKey: v.APCA_API_SECRET_KEY } : null;
   return {

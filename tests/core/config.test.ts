@@ -32,6 +32,9 @@ describe('config', () => {
     const e = problems({ TRADER_MODE: 'live', MAX_DAILY_LOSS_PCT: 'abc' });
     expect(e.problems.map((p) => p.variable)).toEqual(['MAX_DAILY_LOSS_PCT', 'TRADER_MODE', 'TRADER_LIVE_CONFIRM']);
     expect(e.problems[2]).toEqual({ variable: 'TRADER_LIVE_CONFIRM', problem: 'must be "yes" when TRADER_MODE=live', expected: 'TRADER_LIVE_CONFIRM=yes to trade real money' });
+    // A field whose own check is custom (a transform) hides nothing either.
+    const g = problems({ TRADER_MODE: 'live', BRAIN_PRICES_JSON: '{not json' });
+    expect(g.problems.map((p) => p.variable)).toEqual(['BRAIN_PRICES_JSON', 'TRADER_MODE', 'TRADER_LIVE_CONFIRM']);
     // TRADER_MODE itself is invalid: nothing is inferred from it, the other pairs are still checked.
     const f = problems({ TRADER_MODE: 'bogus', APCA_API_KEY_ID: 'AKSECRET123', BRAIN: 'claude' });
     expect(f.problems.map((p) => p.variable)).toEqual(['TRADER_MODE', 'APCA_API_SECRET_KEY', 'BRAIN']);
