@@ -191,27 +191,10 @@ export function createJournal(opts: JournalOptions): SqliteJournal {
   const pending = new Map<string, Pending>();
   const PENDING_MAX = 256;
 
-  const insertIntent = (row: TradeRow) =>
-    stmt.insertTrade.run(
-      row.id,
-      row.cycle_id,
-      row.symbol,
-      row.as_of,
-      row.brain,
-      row.model_action,
-      row.action,
-      row.strategy,
-      row.confidence,
-      row.size_pct,
-      row.rationale,
-      row.price,
-      row.equity,
-      row.overrides,
-      row.parse_fallback,
-      row.cost_usd,
-      row.logic_json,
-      row.recorded_at,
-    );
+  /** A trades row's intent columns in insertTrade's order (insertTradeWithResult continues with the result's). */
+  const intentArgs = (r: TradeRow, logicJson: string) =>
+    [r.id, r.cycle_id, r.symbol, r.as_of, r.brain, r.model_action, r.action, r.strategy, r.confidence, r.size_pct, r.rationale, r.price, r.equity, r.overrides, r.parse_fallback, r.cost_usd, logicJson, r.recorded_at] as const;
+  const insertIntent = (row: TradeRow) => stmt.insertTrade.run(...intentArgs(row, row.logic_json));
   /** Inserts the intent rows of deferred HOLDs, so that anything reading the table (or a commit) sees every intent recorded. */
   const flushDeferred = () => {
     for (const p of pending.values()) {
@@ -424,42 +407,18 @@ export function createJournal(opts: JournalOptions): SqliteJournal {
           const execJson = JSON.stringify(exec);
           const logicJson = p.logicJson === '{}' ? `{"execute":${execJson}}` : `${p.logicJson.slice(0, -1)},"execute":${execJson}}`;
           const at = now();
+          // A deferred HOLD is inserted whole; any other row still without a result is updated
+          // (anything else falls through to the checks below).
+          const written = writtenWithResult();
+          let stored: boolean;
           if (p.deferred) {
-            const r = p.row;
-            const written = writtenWithResult();
-            stmt.insertTradeWithResult.run(
-              r.id,
-              r.cycle_id,
-              r.symbol,
-              r.as_of,
-              r.brain,
-              r.model_action,
-              r.action,
-              r.strategy,
-              r.confidence,
-              r.size_pct,
-              r.rationale,
-              r.price,
-              r.equity,
-              r.overrides,
-              r.parse_fallback,
-              r.cost_usd,
-              logicJson,
-              r.recorded_at,
-              result.status,
-              result.coid,
-              result.oid,
-              result.qty,
-              at,
-              written,
-            );
-            writeLine({ ...r, execute_status: exec.status, client_order_id: result.coid, order_id: result.oid, qty: result.qty, logic_json: logicJson, recorded_at: at }, { ...p.parts, execute: exec });
-            return;
+            stmt.insertTradeWithResult.run(...intentArgs(p.row, logicJson), result.status, result.coid, result.oid, result.qty, at, written);
+            stored = true;
+          } else {
+            stored = stmt.setResult.run(result.status, result.coid, result.oid, result.qty, logicJson, at, written, tradeId).changes === 1;
           }
-          // Only a row still without a result is updated; anything else falls through to the checks below.
-          if (stmt.setResult.run(result.status, result.coid, result.oid, result.qty, logicJson, at, writtenWithResult(), tradeId).changes === 1) {
-            const parts: LineLogic = { ...p.parts, execute: exec };
-            writeLine({ ...p.row, execute_status: exec.status, client_order_id: result.coid, order_id: result.oid, qty: result.qty, logic_json: logicJson, recorded_at: at }, parts);
+          if (stored) {
+            writeLine({ ...p.row, execute_status: exec.status, client_order_id: result.coid, order_id: result.oid, qty: result.qty, logic_json: logicJson, recorded_at: at }, { ...p.parts, execute: exec });
             return;
           }
         }
