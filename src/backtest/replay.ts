@@ -148,9 +148,9 @@ function firstLineMode(path: string): string | null {
   } finally {
     closeSync(fd);
   }
+  if (n === 0) return BACKTEST_MODE; // an empty file holds nothing to lose
   const text = buf.subarray(0, n).toString('utf8');
   const end = text.indexOf('\n');
-  if (n === 0) return BACKTEST_MODE; // an empty file holds nothing to lose
   try {
     const line = JSON.parse(end < 0 ? text : text.slice(0, end)) as { mode?: unknown };
     return typeof line.mode === 'string' ? line.mode : null;

@@ -85,16 +85,7 @@ export async function runCycle(deps: CycleDeps, asOf: number, opts: CycleOptions
       done();
       return Promise.resolve(r);
     }
-    return Promise.resolve(r).then(
-      (v) => {
-        done();
-        return v;
-      },
-      (e: unknown) => {
-        done();
-        throw e;
-      },
-    );
+    return Promise.resolve(r).finally(done);
   };
 
   const date = nyDate(asOf);
